@@ -1,0 +1,114 @@
+//! The handler on a batch as large as the event-source mapping sends: 10,000 records, about
+//! 6 MB of event JSON, written to a local directory. Run: `cargo bench --bench handler`.
+
+use std::hint::black_box;
+use std::sync::Arc;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use kafka_s3_sink::config::RawConfig;
+use kafka_s3_sink::event::KafkaEvent;
+use kafka_s3_sink::event::parse_event_json;
+use kafka_s3_sink::storage::LocalStore;
+use kafka_s3_sink::{Config, Sink};
+
+const RECORDS: usize = 10_000;
+
+/// An MSK event with `RECORDS` order records over 4 partitions and 7 days.
+fn event_json() -> String {
+    let mut parts: Vec<Vec<String>> = vec![Vec::new(); 4];
+    for i in 0..RECORDS {
+        let day = 1 + (i % 7);
+        let value = format!(
+            r#"{{"order_id":"{i}","customer_id":"{}","book_id":"{}","quantity":{},"price":{}.99,"dt":"2023-10-{day:02}","shipping":{{"city":"Seoul","street":"Teheran-ro {}","zip":"06{:03}"}},"note":"{}"}}"#,
+            100_000 + i * 7 % 9973,
+            400 + i % 50,
+            1 + i % 5,
+            i % 90,
+            i % 500,
+            i % 1000,
+            "x".repeat(180)
+        );
+        let p = i % 4;
+        let offset = i / 4;
+        parts[p].push(format!(
+            r#"{{"topic":"orders","partition":{p},"offset":{offset},"timestamp":{},"timestampType":"CREATE_TIME","key":"{}","value":"{}","headers":[{{"source":[111,114,100]}}]}}"#,
+            1_696_122_000_000i64 + i as i64 * 1000,
+            STANDARD.encode(i.to_string()),
+            STANDARD.encode(value)
+        ));
+    }
+    let groups: Vec<String> = parts
+        .iter()
+        .enumerate()
+        .map(|(p, recs)| format!(r#""orders-{p}":[{}]"#, recs.join(",")))
+        .collect();
+    format!(
+        r#"{{"eventSource":"aws:kafka","eventSourceArn":"arn:aws:kafka:ap-northeast-2:123456789012:cluster/bench/1","records":{{{}}}}}"#,
+        groups.join(",")
+    )
+}
+
+fn sink(pairs: &[(&str, &str)], dir: &std::path::Path) -> Sink {
+    let config =
+        Config::from_raw(&RawConfig::from_pairs(pairs.iter().copied())).expect("valid config");
+    Sink::new(Arc::new(config), Arc::new(LocalStore::new(dir)))
+}
+
+fn bench(c: &mut Criterion) {
+    let json = event_json();
+    let event: KafkaEvent = parse_event_json(json.as_bytes()).expect("event parses");
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let dir = tempfile::tempdir().expect("tempdir");
+
+    let default = sink(
+        &[
+            ("flush.size", "1000"),
+            ("value.converter.schemas.enable", "false"),
+        ],
+        &dir.path().join("default"),
+    );
+    let time_based = sink(
+        &[
+            ("flush.size", "1000"),
+            ("value.converter.schemas.enable", "false"),
+            ("partitioner.class", "TimeBasedPartitioner"),
+            ("timestamp.extractor", "RecordField"),
+            ("timestamp.field", "dt"),
+            ("timestamp.parser", "yyyy-MM-dd"),
+            ("path.format", "'year'=YYYY/'month'=MM/'day'=dd"),
+            ("partition.duration.ms", "86400000"),
+            ("timezone", "Asia/Seoul"),
+            ("locale", "ko_KR"),
+        ],
+        &dir.path().join("time"),
+    );
+
+    let mut group = c.benchmark_group("handler_10k_records");
+    group.sample_size(20);
+    group.throughput(Throughput::Bytes(json.len() as u64));
+    eprintln!("event JSON: {} bytes, {RECORDS} records", json.len());
+    group.bench_function("parse_event_json", |b| {
+        b.iter(|| parse_event_json(black_box(json.as_bytes())).expect("parses"))
+    });
+    group.bench_function("default_partitioner", |b| {
+        b.iter(|| {
+            rt.block_on(default.handle(black_box(&event), 0))
+                .expect("handled")
+        })
+    });
+    group.bench_function("time_based_record_field", |b| {
+        b.iter(|| {
+            rt.block_on(time_based.handle(black_box(&event), 0))
+                .expect("handled")
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

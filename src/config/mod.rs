@@ -1,0 +1,827 @@
+//! Configuration: Confluent-named raw keys, validated once into a [`Config`] of parsed values.
+
+pub mod keys;
+pub mod source;
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono_tz::Tz;
+use regex_lite::Regex;
+
+use crate::convert::Converter;
+use crate::format::{Compression, Format, JsonFormat};
+use crate::partitioner::joda::{JodaPattern, Locale};
+use crate::partitioner::time_based::{TimeBasedKind, TimeBasedPartitioner};
+use crate::partitioner::{DefaultPartitioner, FieldPartitioner, Partitioner, TimestampExtractor};
+use crate::plan::KeyLayout;
+
+use keys::{IGNORED_PREFIXES, KeyRole, is_secret, spec, suggestion};
+pub use source::{Origin, RawConfig};
+
+/// Why configuration could not be loaded: unreadable sources or invalid keys.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error(transparent)]
+    Source(#[from] source::SourceError),
+    #[error(transparent)]
+    Invalid(#[from] ConfigError),
+}
+
+/// Loads the raw sources (config file, `S3_SINK_CONFIG`, `S3_SINK_CONFIG_FILE`, one
+/// `S3_SINK_*` variable per key) and validates them.
+pub fn load(
+    config_file: Option<&std::path::Path>,
+    env: &[(String, String)],
+) -> Result<Config, LoadError> {
+    let raw = source::load(config_file, env)?;
+    Ok(Config::from_raw(&raw)?)
+}
+
+/// One problem with one key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyError {
+    pub key: String,
+    pub message: String,
+}
+
+/// Every problem found in a configuration, each naming its key.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct ConfigError {
+    pub errors: Vec<KeyError>,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "invalid configuration:")?;
+        for e in &self.errors {
+            write!(f, "\n  {}: {}", e.key, e.message)?;
+        }
+        Ok(())
+    }
+}
+
+/// What to do with a record whose value is null (a tombstone).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NullValueBehavior {
+    Fail,
+    Ignore,
+}
+
+/// Which topics the sink expects.
+#[derive(Debug, Clone)]
+pub enum TopicFilter {
+    Any,
+    List(Vec<String>),
+    Regex(Regex),
+}
+
+impl TopicFilter {
+    /// Whether records of `topic` may be written.
+    pub fn allows(&self, topic: &str) -> bool {
+        match self {
+            TopicFilter::Any => true,
+            TopicFilter::List(list) => list.iter().any(|t| t == topic),
+            TopicFilter::Regex(re) => re.is_match(topic),
+        }
+    }
+}
+
+/// Where objects go when the CLI is not told otherwise.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct S3Settings {
+    pub bucket: Option<String>,
+    pub region: Option<String>,
+}
+
+/// A validated configuration: every value parsed, every pattern compiled.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub topics: TopicFilter,
+    pub layout: KeyLayout,
+    pub flush_size: u64,
+    pub rotate_interval_ms: Option<i64>,
+    pub key_converter: Converter,
+    pub value_converter: Converter,
+    pub partitioner: Partitioner,
+    pub timestamp_extractor: TimestampExtractor,
+    pub format: Format,
+    pub null_values: NullValueBehavior,
+    pub s3: S3Settings,
+    /// Every key with its effective value (defaults included), secrets redacted.
+    pub effective: Vec<(String, String)>,
+    /// Keys accepted without effect, with the reason.
+    pub ignored: Vec<(String, String)>,
+    /// Things the operator should know; printed by `check` and logged at cold start.
+    pub warnings: Vec<String>,
+}
+
+/// Reads keys from the raw map, collecting errors instead of stopping at the first.
+struct Reader<'a> {
+    raw: &'a RawConfig,
+    errors: Vec<KeyError>,
+    effective: Vec<(String, String)>,
+}
+
+impl<'a> Reader<'a> {
+    fn error(&mut self, key: &str, message: impl Into<String>) {
+        self.errors.push(KeyError {
+            key: key.to_owned(),
+            message: message.into(),
+        });
+    }
+
+    fn raw(&self, key: &str) -> Option<&'a str> {
+        self.raw.get(key).map(str::trim)
+    }
+
+    /// The value of `key`, or its default from the key table; recorded as effective.
+    fn string(&mut self, key: &str) -> Option<String> {
+        let value = self
+            .raw(key)
+            .map(str::to_owned)
+            .or_else(|| spec(key).and_then(|s| s.default).map(str::to_owned));
+        if let Some(v) = &value {
+            let shown = if is_secret(key) {
+                "<redacted>".to_owned()
+            } else {
+                v.clone()
+            };
+            self.effective.push((key.to_owned(), shown));
+        }
+        value
+    }
+
+    fn parse<T: FromStr>(&mut self, key: &str, what: &str) -> Option<T> {
+        let text = self.string(key)?;
+        match text.parse::<T>() {
+            Ok(v) => Some(v),
+            Err(_) => {
+                self.error(key, format!("{text:?} is not {what}"));
+                None
+            }
+        }
+    }
+
+    fn boolean(&mut self, key: &str) -> Option<bool> {
+        let text = self.string(key)?;
+        match text.to_ascii_lowercase().as_str() {
+            "true" => Some(true),
+            "false" => Some(false),
+            _ => {
+                self.error(key, format!("{text:?} is not a boolean (true or false)"));
+                None
+            }
+        }
+    }
+
+    /// A class name matched by its last segment against `allowed` short names.
+    fn class<'c>(&mut self, key: &str, allowed: &[&'c str]) -> Option<&'c str> {
+        let text = self.string(key)?;
+        let short = text.rsplit('.').next().unwrap_or(&text);
+        match allowed.iter().find(|a| **a == short) {
+            Some(found) => Some(found),
+            None => {
+                self.error(
+                    key,
+                    format!("{text:?} is not supported; allowed: {}", allowed.join(", ")),
+                );
+                None
+            }
+        }
+    }
+
+    fn choice<'c>(&mut self, key: &str, allowed: &[&'c str]) -> Option<&'c str> {
+        let text = self.string(key)?;
+        match allowed.iter().find(|a| a.eq_ignore_ascii_case(&text)) {
+            Some(found) => Some(found),
+            None => {
+                self.error(
+                    key,
+                    format!("{text:?} is not allowed; allowed: {}", allowed.join(", ")),
+                );
+                None
+            }
+        }
+    }
+}
+
+const PARTITIONERS: &[&str] = &[
+    "DefaultPartitioner",
+    "FieldPartitioner",
+    "TimeBasedPartitioner",
+    "HourlyPartitioner",
+    "DailyPartitioner",
+];
+const CONVERTERS: &[&str] = &["JsonConverter", "StringConverter", "ByteArrayConverter"];
+
+impl Config {
+    /// Validates a raw configuration. Unknown keys, bad values and missing required keys are
+    /// all reported together, each with its key.
+    pub fn from_raw(raw: &RawConfig) -> Result<Config, ConfigError> {
+        let mut r = Reader {
+            raw,
+            errors: Vec::new(),
+            effective: Vec::new(),
+        };
+        let mut warnings = Vec::new();
+        let mut ignored = Vec::new();
+
+        for key in raw.keys() {
+            match spec(key) {
+                Some(s) => {
+                    if let KeyRole::Ignored(why) = s.role {
+                        ignored.push((key.to_owned(), why.to_owned()));
+                    }
+                }
+                None => {
+                    if let Some((_, why)) =
+                        IGNORED_PREFIXES.iter().find(|(p, _)| key.starts_with(p))
+                    {
+                        ignored.push((key.to_owned(), (*why).to_owned()));
+                    } else if is_converter_option(key) {
+                        ignored.push((
+                            key.to_owned(),
+                            "converter option without effect here".to_owned(),
+                        ));
+                    } else if key == "transforms" || key.starts_with("transforms.") {
+                        r.error(key, "single message transforms are not supported yet; remove `transforms` and its options");
+                    } else {
+                        let hint = suggestion(key)
+                            .map(|s| format!(" (did you mean {s:?}?)"))
+                            .unwrap_or_default();
+                        r.error(key, format!("unknown key{hint}; `kafka-s3-sink check` and the README list every key"));
+                    }
+                }
+            }
+        }
+
+        let topics = match (r.raw("topics"), r.raw("topics.regex")) {
+            (Some(_), Some(_)) => {
+                r.error(
+                    "topics.regex",
+                    "set either `topics` or `topics.regex`, not both",
+                );
+                TopicFilter::Any
+            }
+            (Some(_), None) => {
+                let list = r.string("topics").unwrap_or_default();
+                let names: Vec<String> = split_list(&list);
+                if names.is_empty() {
+                    r.error("topics", "is empty");
+                }
+                TopicFilter::List(names)
+            }
+            (None, Some(_)) => {
+                let text = r.string("topics.regex").unwrap_or_default();
+                // Kafka matches the whole topic name.
+                match Regex::new(&format!("^(?:{text})$")) {
+                    Ok(re) => TopicFilter::Regex(re),
+                    Err(e) => {
+                        r.error("topics.regex", format!("invalid regular expression: {e}"));
+                        TopicFilter::Any
+                    }
+                }
+            }
+            (None, None) => TopicFilter::Any,
+        };
+
+        let layout = KeyLayout {
+            topics_dir: r.string("topics.dir").unwrap_or_default(),
+            directory_delim: r.string("directory.delim").unwrap_or_default(),
+            file_delim: r.string("file.delim").unwrap_or_default(),
+            zero_pad_width: r
+                .parse::<usize>("filename.offset.zero.pad.width", "a non-negative integer")
+                .unwrap_or(10),
+        };
+        if layout.directory_delim.is_empty() {
+            r.error("directory.delim", "must not be empty");
+        }
+        if layout.file_delim.is_empty() {
+            r.error("file.delim", "must not be empty");
+        }
+        if layout.zero_pad_width > 19 {
+            r.error(
+                "filename.offset.zero.pad.width",
+                "must be at most 19 (offsets have at most 19 digits)",
+            );
+        }
+        if layout.topics_dir.split('/').any(|s| s == "." || s == "..")
+            || layout.topics_dir.starts_with('/')
+        {
+            r.error(
+                "topics.dir",
+                "must be a relative prefix without `.` or `..` segments",
+            );
+        }
+
+        let flush_size = match r.raw("flush.size") {
+            None => {
+                r.error(
+                    "flush.size",
+                    "is required (a positive number of records, e.g. 1000)",
+                );
+                1
+            }
+            Some(_) => match r.parse::<i64>("flush.size", "an integer") {
+                Some(n) if n >= 1 => n as u64,
+                Some(n) => {
+                    r.error("flush.size", format!("{n} must be at least 1"));
+                    1
+                }
+                None => 1,
+            },
+        };
+        let rotate_interval_ms =
+            match r.parse::<i64>("rotate.interval.ms", "an integer (milliseconds)") {
+                Some(n) if n > 0 => Some(n),
+                Some(-1) | None => None,
+                Some(n) => {
+                    r.error(
+                        "rotate.interval.ms",
+                        format!("{n} must be positive, or -1 to disable"),
+                    );
+                    None
+                }
+            };
+        if let Some(n) = r.parse::<i64>("rotate.schedule.interval.ms", "an integer (milliseconds)")
+            && n > 0
+        {
+            warnings.push(format!(
+                "rotate.schedule.interval.ms={n} is accepted and needs nothing here: every invocation closes all of its files"
+            ));
+        }
+
+        let key_converter = converter(&mut r, "key.converter");
+        let value_converter = converter(&mut r, "value.converter");
+
+        let timezone_text = r.string("timezone");
+        let timezone = match timezone_text.as_deref() {
+            None | Some("") => None,
+            Some(t) => match t.parse::<Tz>() {
+                Ok(tz) => Some(tz),
+                Err(_) => {
+                    r.error(
+                        "timezone",
+                        format!("{t:?} is not an IANA time zone id (e.g. UTC, Asia/Seoul)"),
+                    );
+                    None
+                }
+            },
+        };
+        let locale_text = r.string("locale");
+        let locale = match locale_text.as_deref() {
+            None | Some("") => None,
+            Some(l) => match Locale::parse(l) {
+                Ok(l) => Some(l),
+                Err(e) => {
+                    r.error("locale", e.to_string());
+                    None
+                }
+            },
+        };
+
+        let extractor_name = r.choice(
+            "timestamp.extractor",
+            &["Record", "RecordField", "Wallclock"],
+        );
+        let timestamp_extractor = match extractor_name {
+            Some("RecordField") => {
+                let field = r.string("timestamp.field").unwrap_or_default();
+                if field.is_empty() {
+                    r.error(
+                        "timestamp.field",
+                        "must name a field when timestamp.extractor=RecordField",
+                    );
+                }
+                let parser = match r.string("timestamp.parser") {
+                    Some(p) if !p.is_empty() => match JodaPattern::compile(&p) {
+                        Ok(pattern) => Some(pattern),
+                        Err(e) => {
+                            r.error("timestamp.parser", e.to_string());
+                            None
+                        }
+                    },
+                    _ => None,
+                };
+                TimestampExtractor::RecordField {
+                    field,
+                    parser,
+                    timezone: timezone.unwrap_or(Tz::UTC),
+                }
+            }
+            Some("Wallclock") => {
+                warnings.push(
+                    "timestamp.extractor=Wallclock uses the invocation's clock: a retried batch can land in other paths or windows than the failed one, so exactly-once does not hold (see docs/semantics.md)".to_owned(),
+                );
+                TimestampExtractor::Wallclock
+            }
+            _ => TimestampExtractor::Record,
+        };
+        if !matches!(timestamp_extractor, TimestampExtractor::RecordField { .. }) {
+            for k in ["timestamp.field", "timestamp.parser"] {
+                if r.raw(k).is_some() {
+                    warnings.push(format!(
+                        "{k} is set but unused: timestamp.extractor is not RecordField"
+                    ));
+                }
+            }
+        }
+
+        let partitioner = match r.class("partitioner.class", PARTITIONERS) {
+            Some("FieldPartitioner") => {
+                let names = split_list(&r.string("partition.field.name").unwrap_or_default());
+                if names.is_empty() {
+                    r.error(
+                        "partition.field.name",
+                        "is required by FieldPartitioner (comma-separated field names)",
+                    );
+                }
+                for n in &names {
+                    if n.contains(layout.directory_delim.as_str())
+                        || n.chars().any(char::is_control)
+                    {
+                        r.error("partition.field.name", format!("{n:?} must not contain the directory delimiter or control characters"));
+                    }
+                }
+                for k in ["path.format", "partition.duration.ms"] {
+                    if r.raw(k).is_some() {
+                        warnings.push(format!("{k} is set but unused by FieldPartitioner"));
+                    }
+                }
+                Partitioner::Field(FieldPartitioner::new(names, layout.directory_delim.clone()))
+            }
+            Some(name @ ("TimeBasedPartitioner" | "HourlyPartitioner" | "DailyPartitioner")) => {
+                let kind = match name {
+                    "HourlyPartitioner" => TimeBasedKind::Hourly,
+                    "DailyPartitioner" => TimeBasedKind::Daily,
+                    _ => TimeBasedKind::TimeBased,
+                };
+                time_based(&mut r, &mut warnings, kind, &layout, timezone, locale)
+            }
+            _ => {
+                for k in [
+                    "partition.field.name",
+                    "path.format",
+                    "partition.duration.ms",
+                ] {
+                    if r.raw(k).is_some() {
+                        warnings.push(format!("{k} is set but unused by DefaultPartitioner"));
+                    }
+                }
+                Partitioner::Default(DefaultPartitioner)
+            }
+        };
+
+        let compression = match r.choice("s3.compression.type", &["none", "gzip"]) {
+            Some("gzip") => {
+                let level = match r.parse::<i32>("s3.compression.level", "an integer from -1 to 9")
+                {
+                    Some(-1) | None => 6,
+                    Some(l @ 0..=9) => l as u32,
+                    Some(l) => {
+                        r.error("s3.compression.level", format!("{l} is not in -1..=9"));
+                        6
+                    }
+                };
+                Compression::Gzip { level }
+            }
+            _ => Compression::None,
+        };
+        let format = match r.class(
+            "format.class",
+            &[
+                "JsonFormat",
+                "ParquetFormat",
+                "AvroFormat",
+                "ByteArrayFormat",
+            ],
+        ) {
+            Some("JsonFormat") | None => Format::Json(JsonFormat::new(compression)),
+            Some(other) => {
+                r.error(
+                    "format.class",
+                    format!("{other} is not supported yet; supported: JsonFormat"),
+                );
+                Format::Json(JsonFormat::new(compression))
+            }
+        };
+
+        let null_values = match r.choice("behavior.on.null.values", &["fail", "ignore", "write"]) {
+            Some("ignore") => NullValueBehavior::Ignore,
+            Some("write") => {
+                r.error(
+                    "behavior.on.null.values",
+                    "write is not supported yet; allowed here: fail, ignore",
+                );
+                NullValueBehavior::Fail
+            }
+            _ => NullValueBehavior::Fail,
+        };
+        if r.choice("errors.tolerance", &["none", "all"]) == Some("all") {
+            r.error(
+                "errors.tolerance",
+                "all is not supported yet; allowed here: none",
+            );
+        }
+        r.choice(
+            "schema.compatibility",
+            &["NONE", "BACKWARD", "FORWARD", "FULL"],
+        );
+        r.class("storage.class", &["S3Storage"]);
+        let s3 = S3Settings {
+            bucket: r.string("s3.bucket.name").filter(|b| !b.is_empty()),
+            region: r.string("s3.region").filter(|b| !b.is_empty()),
+        };
+
+        if !r.errors.is_empty() {
+            return Err(ConfigError { errors: r.errors });
+        }
+        let mut effective = r.effective;
+        effective.sort();
+        effective.dedup();
+        Ok(Config {
+            topics,
+            layout,
+            flush_size,
+            rotate_interval_ms,
+            key_converter,
+            value_converter,
+            partitioner,
+            timestamp_extractor,
+            format,
+            null_values,
+            s3,
+            effective,
+            ignored,
+            warnings,
+        })
+    }
+
+    /// Whether the record time must be extracted (time-based paths or rotation windows).
+    pub fn needs_timestamp(&self) -> bool {
+        self.partitioner.is_time_based() || self.rotate_interval_ms.is_some()
+    }
+}
+
+fn is_converter_option(key: &str) -> bool {
+    ["key.converter.", "value.converter.", "header.converter."]
+        .iter()
+        .any(|p| key.starts_with(p))
+}
+
+fn split_list(text: &str) -> Vec<String> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+fn converter(r: &mut Reader<'_>, key: &'static str) -> Converter {
+    let schemas_key = if key == "key.converter" {
+        "key.converter.schemas.enable"
+    } else {
+        "value.converter.schemas.enable"
+    };
+    match r.class(key, CONVERTERS) {
+        Some("StringConverter") => {
+            if r.raw(schemas_key).is_some() {
+                r.string(schemas_key);
+            }
+            Converter::String
+        }
+        Some("ByteArrayConverter") => {
+            if r.raw(schemas_key).is_some() {
+                r.string(schemas_key);
+            }
+            Converter::ByteArray
+        }
+        _ => Converter::Json {
+            schemas_enable: r.boolean(schemas_key).unwrap_or(true),
+        },
+    }
+}
+
+fn time_based(
+    r: &mut Reader<'_>,
+    warnings: &mut Vec<String>,
+    kind: TimeBasedKind,
+    layout: &KeyLayout,
+    timezone: Option<Tz>,
+    locale: Option<Locale>,
+) -> Partitioner {
+    let delim = layout.directory_delim.as_str();
+    let class = match kind {
+        TimeBasedKind::TimeBased => "TimeBasedPartitioner",
+        TimeBasedKind::Hourly => "HourlyPartitioner",
+        TimeBasedKind::Daily => "DailyPartitioner",
+    };
+    let path_format = match TimeBasedPartitioner::fixed_path_format(kind, delim) {
+        Some(fixed) => {
+            if r.raw("path.format").is_some() {
+                warnings.push(format!(
+                    "path.format is ignored: {class} always uses {fixed:?}"
+                ));
+            }
+            fixed
+        }
+        None => {
+            let p = r.string("path.format").unwrap_or_default();
+            if p.is_empty() {
+                r.error("path.format", "is required by TimeBasedPartitioner (a Joda-Time pattern such as 'year'=YYYY/'month'=MM/'day'=dd)");
+            }
+            p
+        }
+    };
+    let duration = match TimeBasedPartitioner::fixed_duration_ms(kind) {
+        Some(fixed) => {
+            if r.raw("partition.duration.ms").is_some() {
+                warnings.push(format!(
+                    "partition.duration.ms is ignored: {class} always uses {fixed}"
+                ));
+            }
+            fixed
+        }
+        None => match r.raw("partition.duration.ms") {
+            None => {
+                r.error(
+                    "partition.duration.ms",
+                    "is required by TimeBasedPartitioner (milliseconds, e.g. 86400000 for days)",
+                );
+                1
+            }
+            Some(_) => match r.parse::<i64>("partition.duration.ms", "an integer (milliseconds)") {
+                Some(n) if n > 0 => n,
+                Some(n) => {
+                    r.error("partition.duration.ms", format!("{n} must be positive"));
+                    1
+                }
+                None => 1,
+            },
+        },
+    };
+    if r.raw("timezone").is_none_or(str::is_empty) {
+        r.error(
+            "timezone",
+            format!("is required by {class} (an IANA id such as UTC or Asia/Seoul)"),
+        );
+    }
+    if r.raw("locale").is_none_or(str::is_empty) {
+        r.error("locale", format!("is required by {class} (en_US or ko_KR)"));
+    }
+    match TimeBasedPartitioner::new(
+        kind,
+        &path_format,
+        delim,
+        duration,
+        timezone.unwrap_or(Tz::UTC),
+        locale.unwrap_or(Locale::EnUs),
+    ) {
+        Ok(p) => Partitioner::Time(p),
+        Err(e) => {
+            if !path_format.is_empty() {
+                r.error("path.format", e.to_string());
+            }
+            Partitioner::Default(DefaultPartitioner)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        Config::from_raw(&RawConfig::from_pairs(pairs.iter().copied()))
+    }
+
+    fn messages(err: ConfigError) -> Vec<String> {
+        err.errors
+            .into_iter()
+            .map(|e| format!("{}: {}", e.key, e.message))
+            .collect()
+    }
+
+    #[test]
+    fn minimal_config_gets_defaults() {
+        let c = config(&[("flush.size", "3")]).unwrap();
+        assert_eq!(c.flush_size, 3);
+        assert_eq!(c.layout, KeyLayout::default());
+        assert_eq!(
+            c.value_converter,
+            Converter::Json {
+                schemas_enable: true
+            }
+        );
+        assert!(matches!(c.partitioner, Partitioner::Default(_)));
+        assert!(
+            c.effective
+                .contains(&("topics.dir".into(), "topics".into()))
+        );
+    }
+
+    #[test]
+    fn errors_name_every_bad_key() {
+        let err = config(&[
+            ("flush.size", "0"),
+            ("flush.sise", "1"),
+            (
+                "partitioner.class",
+                "io.confluent.connect.storage.partitioner.TimeBasedPartitioner",
+            ),
+            ("path.format", "dt=${value}"),
+            ("timezone", "Mars/Olympus"),
+            ("value.converter", "AvroConverter"),
+        ])
+        .unwrap_err();
+        let m = messages(err);
+        assert!(
+            m.iter().any(|e| e == "flush.size: 0 must be at least 1"),
+            "{m:#?}"
+        );
+        assert!(
+            m.iter()
+                .any(|e| e.starts_with("flush.sise: unknown key (did you mean \"flush.size\"?)")),
+            "{m:#?}"
+        );
+        assert!(
+            m.iter()
+                .any(|e| e.starts_with("timezone: \"Mars/Olympus\"")),
+            "{m:#?}"
+        );
+        assert!(m.iter().any(|e| e.starts_with("path.format: ")), "{m:#?}");
+        assert!(
+            m.iter()
+                .any(|e| e.starts_with("partition.duration.ms: is required")),
+            "{m:#?}"
+        );
+        assert!(
+            m.iter().any(|e| e.starts_with("locale: is required")),
+            "{m:#?}"
+        );
+        assert!(
+            m.iter().any(|e| e == "value.converter: \"AvroConverter\" is not supported; allowed: JsonConverter, StringConverter, ByteArrayConverter"),
+            "{m:#?}"
+        );
+    }
+
+    #[test]
+    fn ignored_keys_are_listed_and_secrets_redacted() {
+        let c = config(&[
+            ("flush.size", "1"),
+            ("connector.class", "io.confluent.connect.s3.S3SinkConnector"),
+            ("aws.secret.access.key", "abc"),
+            ("consumer.override.max.poll.records", "10"),
+        ])
+        .unwrap();
+        let names: Vec<_> = c.ignored.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(
+            names,
+            vec![
+                "aws.secret.access.key",
+                "connector.class",
+                "consumer.override.max.poll.records"
+            ]
+        );
+        assert!(!c.effective.iter().any(|(_, v)| v == "abc"));
+    }
+
+    #[test]
+    fn wallclock_warns() {
+        let c = config(&[("flush.size", "1"), ("timestamp.extractor", "Wallclock")]).unwrap();
+        assert!(
+            c.warnings
+                .iter()
+                .any(|w| w.contains("exactly-once does not hold"))
+        );
+    }
+
+    #[test]
+    fn short_and_full_class_names() {
+        for name in [
+            "HourlyPartitioner",
+            "io.confluent.connect.storage.partitioner.HourlyPartitioner",
+        ] {
+            let c = config(&[
+                ("flush.size", "1"),
+                ("partitioner.class", name),
+                ("timezone", "UTC"),
+                ("locale", "en_US"),
+            ])
+            .unwrap();
+            assert_eq!(
+                c.partitioner.class_name(),
+                "io.confluent.connect.storage.partitioner.HourlyPartitioner"
+            );
+        }
+    }
+
+    #[test]
+    fn topics_filter() {
+        let c = config(&[("flush.size", "1"), ("topics", "a, b")]).unwrap();
+        assert!(c.topics.allows("a") && c.topics.allows("b") && !c.topics.allows("c"));
+        let c = config(&[("flush.size", "1"), ("topics.regex", "orders-.*")]).unwrap();
+        assert!(c.topics.allows("orders-eu") && !c.topics.allows("x-orders-eu"));
+    }
+}

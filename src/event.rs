@@ -1,0 +1,488 @@
+//! Decoding of Lambda Kafka events (MSK and self-managed) into offset-ordered partition batches.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use serde::{Deserialize, Serialize};
+
+/// Event source of an Amazon MSK event-source mapping.
+pub const SOURCE_MSK: &str = "aws:kafka";
+/// Event source of a self-managed Kafka event-source mapping.
+pub const SOURCE_SELF_MANAGED: &str = "SelfManagedKafka";
+
+/// Where a record sits in Kafka: used in every error message about a record.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct RecordPosition {
+    pub topic: String,
+    pub partition: i32,
+    pub offset: i64,
+}
+
+impl fmt::Display for RecordPosition {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "topic {}, partition {}, offset {}",
+            self.topic, self.partition, self.offset
+        )
+    }
+}
+
+/// How the broker stamped a record's timestamp.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimestampType {
+    CreateTime,
+    LogAppendTime,
+    NoTimestamp,
+}
+
+/// One Kafka header; names may repeat within a record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Header {
+    pub name: String,
+    pub value: Vec<u8>,
+}
+
+/// A decoded Kafka record: raw key and value bytes, `None` for a null (tombstone) key or value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SinkRecord {
+    pub offset: i64,
+    /// Milliseconds since the epoch; `None` when the record carries no timestamp.
+    pub timestamp: Option<i64>,
+    pub timestamp_type: TimestampType,
+    pub key: Option<Vec<u8>>,
+    pub value: Option<Vec<u8>>,
+    pub headers: Vec<Header>,
+}
+
+/// All records of one topic-partition in an invocation, sorted by offset.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartitionBatch {
+    pub topic: String,
+    pub partition: i32,
+    pub records: Vec<SinkRecord>,
+}
+
+impl PartitionBatch {
+    /// The position of the record at `index`.
+    pub fn position(&self, index: usize) -> RecordPosition {
+        RecordPosition {
+            topic: self.topic.clone(),
+            partition: self.partition,
+            offset: self.records.get(index).map_or(-1, |r| r.offset),
+        }
+    }
+
+    /// The smallest offset of the batch (the batch is never empty).
+    pub fn first_offset(&self) -> i64 {
+        self.records.first().map_or(-1, |r| r.offset)
+    }
+}
+
+/// Why an event could not be decoded.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum DecodeError {
+    #[error(
+        "not a Kafka event: eventSource is {found}, expected \"aws:kafka\" (Amazon MSK) or \"SelfManagedKafka\""
+    )]
+    NotKafka { found: String },
+    #[error("malformed Kafka event: {0}")]
+    Malformed(String),
+    #[error("{position}: {field} is not valid base64: {message}")]
+    Base64 {
+        position: RecordPosition,
+        field: &'static str,
+        message: String,
+    },
+    #[error("{position}: {message}")]
+    BadRecord {
+        position: RecordPosition,
+        message: String,
+    },
+    #[error("{position}: the offset appears twice in the event")]
+    DuplicateOffset { position: RecordPosition },
+}
+
+/// A Lambda Kafka event, as the MSK and self-managed Kafka event-source mappings send it.
+///
+/// Field for field the shape of `aws_lambda_events`' `KafkaEvent`, which converts into it, but
+/// read leniently: that type panics on a fractional timestamp and rejects `-1` (Kafka's "no
+/// timestamp"), and one such record must not make a batch fail forever.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct KafkaEvent {
+    #[serde(default)]
+    pub event_source: Option<String>,
+    #[serde(default)]
+    pub event_source_arn: Option<String>,
+    #[serde(default)]
+    pub bootstrap_servers: Option<String>,
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub records: HashMap<String, Vec<KafkaRecord>>,
+}
+
+/// One record of a [`KafkaEvent`]; key and value are base64, header values signed bytes.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct KafkaRecord {
+    #[serde(default)]
+    pub topic: Option<String>,
+    pub partition: i64,
+    pub offset: i64,
+    /// Milliseconds since the epoch; `-1` or absent when the record has none.
+    #[serde(default)]
+    pub timestamp: Option<serde_json::Number>,
+    #[serde(default)]
+    pub timestamp_type: Option<String>,
+    #[serde(default)]
+    pub key: Option<String>,
+    #[serde(default)]
+    pub value: Option<String>,
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub headers: Vec<HashMap<String, Vec<i8>>>,
+}
+
+fn null_as_default<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Default + Deserialize<'de>,
+{
+    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
+}
+
+impl From<aws_lambda_events::event::kafka::KafkaEvent> for KafkaEvent {
+    fn from(e: aws_lambda_events::event::kafka::KafkaEvent) -> Self {
+        KafkaEvent {
+            event_source: e.event_source,
+            event_source_arn: e.event_source_arn,
+            bootstrap_servers: e.bootstrap_servers,
+            records: e
+                .records
+                .into_iter()
+                .map(|(k, recs)| {
+                    let recs = recs
+                        .into_iter()
+                        .map(|r| KafkaRecord {
+                            topic: r.topic,
+                            partition: r.partition,
+                            offset: r.offset,
+                            timestamp: Some(r.timestamp.0.timestamp_millis().into()),
+                            timestamp_type: r.timestamp_type,
+                            key: r.key,
+                            value: r.value,
+                            headers: r.headers,
+                        })
+                        .collect();
+                    (k, recs)
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Parses the JSON of a Lambda Kafka event, with a message that says what was wrong.
+pub fn parse_event_json(bytes: &[u8]) -> Result<KafkaEvent, DecodeError> {
+    let value: serde_json::Value =
+        serde_json::from_slice(bytes).map_err(|e| DecodeError::Malformed(e.to_string()))?;
+    parse_event_value(value)
+}
+
+/// Converts a JSON value (as the Lambda runtime hands it over) into a Kafka event.
+pub fn parse_event_value(value: serde_json::Value) -> Result<KafkaEvent, DecodeError> {
+    check_source(
+        value.get("eventSource").and_then(|s| s.as_str()),
+        value.get("eventSource").is_some(),
+    )?;
+    serde_json::from_value(value).map_err(|e| DecodeError::Malformed(e.to_string()))
+}
+
+fn check_source(source: Option<&str>, present: bool) -> Result<(), DecodeError> {
+    match source {
+        Some(SOURCE_MSK) | Some(SOURCE_SELF_MANAGED) => Ok(()),
+        Some(other) => Err(DecodeError::NotKafka {
+            found: format!("{other:?}"),
+        }),
+        None if present => Err(DecodeError::NotKafka {
+            found: "not a string".to_owned(),
+        }),
+        None => Err(DecodeError::NotKafka {
+            found: "missing".to_owned(),
+        }),
+    }
+}
+
+/// Decodes every record of the event and groups them by (topic, partition), sorted by topic,
+/// partition and offset. Map keys ("topic-partition") are not trusted: topics may contain `-`.
+pub fn decode(event: &KafkaEvent) -> Result<Vec<PartitionBatch>, DecodeError> {
+    check_source(event.event_source.as_deref(), false)?;
+    let mut groups: BTreeMap<(String, i32), Vec<SinkRecord>> = BTreeMap::new();
+    for (map_key, records) in &event.records {
+        for record in records {
+            let (topic, partition) = locate(map_key, record)?;
+            let decoded = decode_record(&topic, partition, record)?;
+            groups.entry((topic, partition)).or_default().push(decoded);
+        }
+    }
+    let mut batches = Vec::with_capacity(groups.len());
+    for ((topic, partition), mut records) in groups {
+        records.sort_by_key(|r| r.offset);
+        if let Some(pair) = records.windows(2).find(|w| w[0].offset == w[1].offset) {
+            return Err(DecodeError::DuplicateOffset {
+                position: RecordPosition {
+                    topic,
+                    partition,
+                    offset: pair[0].offset,
+                },
+            });
+        }
+        batches.push(PartitionBatch {
+            topic,
+            partition,
+            records,
+        });
+    }
+    Ok(batches)
+}
+
+/// Topic and partition of a record: from the record itself, falling back to the map key
+/// (split at its last `-`) only when the record has no topic.
+fn locate(map_key: &str, record: &KafkaRecord) -> Result<(String, i32), DecodeError> {
+    let topic = match record.topic.as_deref() {
+        Some(t) if !t.is_empty() => t.to_owned(),
+        _ => match map_key.rsplit_once('-') {
+            Some((t, _)) if !t.is_empty() => t.to_owned(),
+            _ => {
+                return Err(DecodeError::Malformed(format!(
+                    "record at offset {} under \"{map_key}\" has no topic",
+                    record.offset
+                )));
+            }
+        },
+    };
+    let position = |message: String| DecodeError::BadRecord {
+        position: RecordPosition {
+            topic: topic.clone(),
+            partition: i32::try_from(record.partition).unwrap_or(-1),
+            offset: record.offset,
+        },
+        message,
+    };
+    let partition = i32::try_from(record.partition)
+        .ok()
+        .filter(|p| *p >= 0)
+        .ok_or_else(|| position(format!("invalid partition {}", record.partition)))?;
+    if record.offset < 0 {
+        return Err(position(format!("invalid offset {}", record.offset)));
+    }
+    Ok((topic, partition))
+}
+
+fn decode_record(
+    topic: &str,
+    partition: i32,
+    record: &KafkaRecord,
+) -> Result<SinkRecord, DecodeError> {
+    let position = || RecordPosition {
+        topic: topic.to_owned(),
+        partition,
+        offset: record.offset,
+    };
+    let b64 = |field: &'static str,
+               text: &Option<String>|
+     -> Result<Option<Vec<u8>>, DecodeError> {
+        match text {
+            None => Ok(None),
+            Some(t) => STANDARD
+                .decode(t.as_bytes())
+                .map(Some)
+                .map_err(|e| DecodeError::Base64 {
+                    position: position(),
+                    field,
+                    message: e.to_string(),
+                }),
+        }
+    };
+    let key = b64("key", &record.key)?;
+    let value = b64("value", &record.value)?;
+    let timestamp_type = match record.timestamp_type.as_deref() {
+        Some("CREATE_TIME") | None => TimestampType::CreateTime,
+        Some("LOG_APPEND_TIME") => TimestampType::LogAppendTime,
+        Some("NO_TIMESTAMP_TYPE") => TimestampType::NoTimestamp,
+        Some(other) => {
+            return Err(DecodeError::BadRecord {
+                position: position(),
+                message: format!(
+                    "unknown timestampType {other:?} (expected CREATE_TIME, LOG_APPEND_TIME or NO_TIMESTAMP_TYPE)"
+                ),
+            });
+        }
+    };
+    let millis = match &record.timestamp {
+        None => None,
+        Some(n) => match n.as_i64() {
+            Some(i) => Some(i),
+            None => {
+                return Err(DecodeError::BadRecord {
+                    position: position(),
+                    message: format!("timestamp {n} is not a whole number of milliseconds"),
+                });
+            }
+        },
+    };
+    // Kafka marks "no timestamp" with -1.
+    let timestamp = millis.filter(|m| *m >= 0 && timestamp_type != TimestampType::NoTimestamp);
+    let mut headers = Vec::new();
+    for entry in &record.headers {
+        // Each header object normally holds one name; sort so several names in one object
+        // come out in a stable order.
+        let mut names: Vec<(&String, &Vec<i8>)> = entry.iter().collect();
+        names.sort_by(|a, b| a.0.cmp(b.0));
+        for (name, bytes) in names {
+            headers.push(Header {
+                name: name.clone(),
+                value: bytes.iter().map(|b| *b as u8).collect(),
+            });
+        }
+    }
+    Ok(SinkRecord {
+        offset: record.offset,
+        timestamp,
+        timestamp_type,
+        key,
+        value,
+        headers,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(json: &str) -> KafkaEvent {
+        parse_event_json(json.as_bytes()).unwrap()
+    }
+
+    #[test]
+    fn decodes_and_sorts_by_offset_with_dashed_topics() {
+        let e = event(
+            r#"{"eventSource":"aws:kafka","records":{
+              "my-topic-1":[
+                {"topic":"my-topic","partition":1,"offset":7,"timestamp":1000,"timestampType":"LOG_APPEND_TIME","key":null,"value":"eyJhIjoxfQ==","headers":[{"h":[104,-1]},{"h":[1]}]},
+                {"topic":"my-topic","partition":1,"offset":3,"timestamp":2000,"timestampType":"CREATE_TIME","value":"eA==","headers":[]}
+              ],
+              "my-topic-0":[{"topic":"my-topic","partition":0,"offset":9,"timestamp":3000,"timestampType":"CREATE_TIME","key":"aw==","value":null,"headers":[]}]
+            }}"#,
+        );
+        let batches = decode(&e).unwrap();
+        assert_eq!(batches.len(), 2);
+        assert_eq!(
+            (batches[0].topic.as_str(), batches[0].partition),
+            ("my-topic", 0)
+        );
+        assert_eq!(batches[0].records[0].value, None);
+        assert_eq!(batches[0].records[0].key, Some(b"k".to_vec()));
+        let p1 = &batches[1];
+        assert_eq!(
+            p1.records.iter().map(|r| r.offset).collect::<Vec<_>>(),
+            vec![3, 7]
+        );
+        assert_eq!(p1.records[0].key, None, "a missing key is a null key");
+        assert_eq!(
+            p1.records[1].value.as_deref(),
+            Some(br#"{"a":1}"#.as_slice())
+        );
+        assert_eq!(p1.records[1].timestamp_type, TimestampType::LogAppendTime);
+        assert_eq!(
+            p1.records[1].headers,
+            vec![
+                Header {
+                    name: "h".into(),
+                    value: vec![104, 255]
+                },
+                Header {
+                    name: "h".into(),
+                    value: vec![1]
+                }
+            ],
+            "signed bytes become unsigned and repeated names are kept in order"
+        );
+    }
+
+    #[test]
+    fn rejects_events_that_are_not_kafka() {
+        let err = parse_event_json(br#"{"Records":[{"eventSource":"aws:sqs"}]}"#).unwrap_err();
+        assert!(err.to_string().contains("not a Kafka event"), "{err}");
+        let err = parse_event_json(br#"{"eventSource":"aws:sqs","records":{}}"#).unwrap_err();
+        assert!(err.to_string().contains("\"aws:sqs\""), "{err}");
+        let err = parse_event_json(b"[1,2]").unwrap_err();
+        assert!(err.to_string().contains("not a Kafka event"), "{err}");
+        let err = parse_event_json(b"{").unwrap_err();
+        assert!(err.to_string().contains("malformed"), "{err}");
+    }
+
+    #[test]
+    fn bad_base64_names_the_record() {
+        let e = event(
+            r#"{"eventSource":"SelfManagedKafka","records":{"t-0":[{"topic":"t","partition":0,"offset":5,"timestamp":1,"value":"!!","headers":[]}]}}"#,
+        );
+        let err = decode(&e).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "topic t, partition 0, offset 5: value is not valid base64: Invalid symbol 33, offset 0."
+        );
+    }
+
+    #[test]
+    fn duplicate_offsets_are_rejected() {
+        let e = event(
+            r#"{"eventSource":"aws:kafka","records":{"t-0":[
+              {"topic":"t","partition":0,"offset":5,"timestamp":1,"value":"eA==","headers":[]},
+              {"topic":"t","partition":0,"offset":5,"timestamp":1,"value":"eA==","headers":[]}]}}"#,
+        );
+        assert!(matches!(
+            decode(&e),
+            Err(DecodeError::DuplicateOffset { .. })
+        ));
+    }
+
+    #[test]
+    fn topic_falls_back_to_the_map_key() {
+        let e = event(
+            r#"{"eventSource":"aws:kafka","records":{"a-b-3":[{"partition":3,"offset":1,"timestamp":1,"value":"eA==","headers":[]}]}}"#,
+        );
+        assert_eq!(decode(&e).unwrap()[0].topic, "a-b");
+    }
+
+    #[test]
+    fn fractional_timestamps_are_an_error_not_a_panic() {
+        let e = event(
+            r#"{"eventSource":"aws:kafka","records":{"t-0":[{"topic":"t","partition":0,"offset":1,"timestamp":1.5,"value":"eA==","headers":[]}]}}"#,
+        );
+        assert_eq!(
+            decode(&e).unwrap_err().to_string(),
+            "topic t, partition 0, offset 1: timestamp 1.5 is not a whole number of milliseconds"
+        );
+    }
+
+    #[test]
+    fn aws_lambda_events_fixture_converts() {
+        let json = r#"{"eventSource":"aws:kafka","eventSourceArn":"arn:aws:kafka:us-west-2:012345678901:cluster/ExampleMSKCluster/e9f754c6-d29a-4430-a7db-958a19fd2c54-4","bootstrapServers":"b-2.demo:9092","records":{"AWSKafkaTopic-0":[{"topic":"AWSKafkaTopic","partition":0,"offset":0,"timestamp":1595035749700,"timestampType":"CREATE_TIME","key":"OGQ1NTk2YjQtMTgxMy00MjM4LWIyNGItNmRhZDhlM2QxYzBj","value":"OGQ1NTk2YjQtMTgxMy00MjM4LWIyNGItNmRhZDhlM2QxYzBj","headers":[{"headerKey":[104,101,97,100,101,114,86,97,108,117,101]}]}]}}"#;
+        let theirs: aws_lambda_events::event::kafka::KafkaEvent =
+            serde_json::from_str(json).unwrap();
+        let converted = KafkaEvent::from(theirs);
+        assert_eq!(converted, event(json));
+        let b = decode(&converted).unwrap();
+        assert_eq!(b[0].records[0].timestamp, Some(1595035749700));
+        assert_eq!(b[0].records[0].headers[0].name, "headerKey");
+    }
+
+    #[test]
+    fn negative_timestamp_means_none() {
+        let e = event(
+            r#"{"eventSource":"aws:kafka","records":{"t-0":[{"topic":"t","partition":0,"offset":1,"timestamp":-1,"timestampType":"NO_TIMESTAMP_TYPE","value":"eA==","headers":[]}]}}"#,
+        );
+        assert_eq!(decode(&e).unwrap()[0].records[0].timestamp, None);
+    }
+}

@@ -1,0 +1,19 @@
+//! A Kafka → S3 sink for AWS Lambda that writes objects exactly as the Confluent S3 Sink
+//! connector lays them out.
+//!
+//! The pipeline: [`event`] decodes a Lambda Kafka event, [`convert`] applies the key/value
+//! converters, [`partitioner`] names the partition path, [`plan`] groups records into files by
+//! the deterministic file rule, [`format`] encodes them and [`storage`] writes them. [`handler`]
+//! wires the stages; `main.rs` only wires the handler to Lambda or to the CLI.
+
+pub mod config;
+pub mod convert;
+pub mod event;
+pub mod format;
+pub mod handler;
+pub mod partitioner;
+pub mod plan;
+pub mod storage;
+
+pub use config::Config;
+pub use handler::{InvocationSummary, Sink, SinkError};
