@@ -2,6 +2,7 @@
 //! call [`Sink::handle`].
 
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use crate::event::KafkaEvent;
 use bytes::Bytes;
@@ -16,9 +17,6 @@ use crate::format::FormatError;
 use crate::partitioner::{PartitionError, RecordView};
 use crate::plan::{MAX_KEY_BYTES, Placement, plan_files};
 use crate::storage::{ObjectPut, ObjectStore, StoreError};
-
-/// Uploads in flight at once within one invocation.
-pub const DEFAULT_UPLOAD_CONCURRENCY: usize = 8;
 
 /// Why one record could not be written.
 #[derive(Debug, thiserror::Error)]
@@ -64,14 +62,23 @@ pub enum SinkError {
         #[source]
         first: StoreError,
     },
+    #[error(
+        "{not_started} of {total} uploads not started: the invocation deadline was less than {margin_ms} ms away (lambda.deadline.margin.ms); the batch will be retried"
+    )]
+    Deadline {
+        not_started: usize,
+        total: usize,
+        margin_ms: u64,
+    },
 }
 
 impl SinkError {
-    /// Whether retrying the same batch may succeed (store faults), as opposed to data or
-    /// configuration problems that will fail again.
+    /// Whether retrying the same batch may succeed (store faults, deadline), as opposed to
+    /// data or configuration problems that will fail again.
     pub fn is_retryable(&self) -> bool {
         match self {
             SinkError::Store { first, .. } => first.is_retryable(),
+            SinkError::Deadline { .. } => true,
             _ => false,
         }
     }
@@ -87,22 +94,74 @@ pub struct FileSummary {
     pub end_offset: i64,
 }
 
-/// What an invocation did. `records_in = records_written + dropped_by_rule + errored`.
+/// A partition whose records were not all written; with partial batch responses the mapping
+/// retries it from `first_offset`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PartitionFailure {
+    pub topic: String,
+    pub partition: i32,
+    /// The partition's first offset in this batch: retrying from mid-file would break the
+    /// file rule, so a failed partition is always retried from here.
+    pub first_offset: i64,
+    pub records: usize,
+    pub error: String,
+}
+
+/// What an invocation did. `records_in = records_written + dropped_by_rule + errored +
+/// records_retried`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct InvocationSummary {
     pub records_in: usize,
     pub records_written: usize,
     pub dropped_by_rule: usize,
     pub errored: usize,
+    /// Records of failed partitions, left for the mapping to retry (partial batch responses).
+    pub records_retried: usize,
     pub bytes_written: usize,
+    /// Milliseconds between the oldest record timestamp in the batch and the invocation.
+    pub oldest_record_age_ms: Option<i64>,
     pub files: Vec<FileSummary>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub failed_partitions: Vec<PartitionFailure>,
+}
+
+impl InvocationSummary {
+    /// The Lambda response: the summary, plus `batchItemFailures` when partial batch responses
+    /// are on, naming each failed partition by its first offset in the batch
+    /// (`{"itemIdentifier": {"partition": "topic-N", "offset": first}}`).
+    pub fn lambda_response(&self, partial: bool) -> Value {
+        let mut v = serde_json::to_value(self).unwrap_or(Value::Null);
+        if partial && let Some(obj) = v.as_object_mut() {
+            let failures: Vec<Value> = self
+                .failed_partitions
+                .iter()
+                .map(|f| {
+                    serde_json::json!({"itemIdentifier": {
+                        "partition": format!("{}-{}", f.topic, f.partition),
+                        "offset": f.first_offset,
+                    }})
+                })
+                .collect();
+            obj.insert("batchItemFailures".to_owned(), Value::Array(failures));
+        }
+        v
+    }
+}
+
+/// How one invocation runs: its clock reading, its deadline and its failure mode.
+#[derive(Debug, Clone, Copy)]
+pub struct Invocation {
+    /// The invocation's clock reading, used only by `timestamp.extractor=Wallclock` and for
+    /// record age.
+    pub now_ms: i64,
+    /// When the invocation will be stopped; no upload starts within the configured margin.
+    pub deadline: Option<Instant>,
 }
 
 /// The sink: a validated configuration and a store, built once and shared by invocations.
 pub struct Sink {
     config: Arc<Config>,
     store: Arc<dyn ObjectStore>,
-    upload_concurrency: usize,
 }
 
 /// The files of one partition batch, encoded and ready to upload.
@@ -114,11 +173,7 @@ struct PreparedBatch {
 impl Sink {
     /// A sink writing to `store`.
     pub fn new(config: Arc<Config>, store: Arc<dyn ObjectStore>) -> Sink {
-        Sink {
-            config,
-            store,
-            upload_concurrency: DEFAULT_UPLOAD_CONCURRENCY,
-        }
+        Sink { config, store }
     }
 
     /// The configuration.
@@ -131,43 +186,159 @@ impl Sink {
         &self.store
     }
 
-    /// Handles one invocation. Every record is converted, partitioned and encoded before the
-    /// first upload starts, so bad data fails the invocation without writing anything; a
-    /// failed upload fails it after all started uploads have finished. `now_ms` is the clock
-    /// reading used only by `timestamp.extractor=Wallclock`.
+    /// Handles one invocation with no deadline; see [`Sink::run`].
     pub async fn handle(
         &self,
         event: &KafkaEvent,
         now_ms: i64,
     ) -> Result<InvocationSummary, SinkError> {
+        self.run(
+            event,
+            Invocation {
+                now_ms,
+                deadline: None,
+            },
+        )
+        .await
+    }
+
+    /// Handles one invocation. Every record is converted, partitioned and encoded before the
+    /// first upload starts, so bad data fails the invocation without writing anything; a
+    /// failed upload fails it after all started uploads have finished.
+    ///
+    /// With `lambda.partial.batch.response=true` a failing partition does not fail the others:
+    /// it is reported in `failed_partitions` (and so in `batchItemFailures`) and the call
+    /// returns `Ok`; only an event that cannot be decoded still fails as a whole.
+    pub async fn run(
+        &self,
+        event: &KafkaEvent,
+        invocation: Invocation,
+    ) -> Result<InvocationSummary, SinkError> {
+        let cfg = &*self.config;
         let batches = decode(event)?;
-        let mut summary = InvocationSummary::default();
-        let mut puts = Vec::new();
-        for batch in &batches {
-            if !self.config.topics.allows(&batch.topic) {
-                return Err(SinkError::TopicNotAllowed {
-                    topic: batch.topic.clone(),
-                });
-            }
+        let mut summary = InvocationSummary {
+            oldest_record_age_ms: batches
+                .iter()
+                .flat_map(|b| b.records.iter().filter_map(|r| r.timestamp))
+                .min()
+                .map(|t| invocation.now_ms.saturating_sub(t).max(0)),
+            ..InvocationSummary::default()
+        };
+        let mut puts: Vec<(usize, ObjectPut)> = Vec::new();
+        let mut failures: Vec<Option<SinkError>> = (0..batches.len()).map(|_| None).collect();
+        for (i, batch) in batches.iter().enumerate() {
             summary.records_in += batch.records.len();
-            let prepared = self.prepare(batch, now_ms)?;
-            summary.dropped_by_rule += prepared.dropped;
-            puts.extend(prepared.puts);
+            let prepared = if cfg.topics.allows(&batch.topic) {
+                self.prepare(batch, invocation.now_ms)
+            } else {
+                Err(SinkError::TopicNotAllowed {
+                    topic: batch.topic.clone(),
+                })
+            };
+            match prepared {
+                Ok(p) => {
+                    summary.dropped_by_rule += p.dropped;
+                    puts.extend(p.puts.into_iter().map(|put| (i, put)));
+                }
+                Err(e) if cfg.partial_batch_response => failures[i] = Some(e),
+                Err(e) => return Err(e),
+            }
         }
-        let files: Vec<FileSummary> = puts
+        let files: Vec<(usize, FileSummary)> = puts
             .iter()
-            .map(|p| FileSummary {
-                key: p.key.clone(),
-                records: p.record_count,
-                bytes: p.body.len(),
-                start_offset: p.start_offset,
-                end_offset: p.end_offset,
+            .map(|(i, p)| {
+                (
+                    *i,
+                    FileSummary {
+                        key: p.key.clone(),
+                        records: p.record_count,
+                        bytes: p.body.len(),
+                        start_offset: p.start_offset,
+                        end_offset: p.end_offset,
+                    },
+                )
             })
             .collect();
-        self.upload(puts).await?;
-        summary.records_written = files.iter().map(|f| f.records).sum();
-        summary.bytes_written = files.iter().map(|f| f.bytes).sum();
-        summary.files = files;
+        let outcomes = self.upload(puts, invocation.deadline).await;
+        let total = outcomes.len();
+        let not_started = outcomes
+            .iter()
+            .filter(|(_, o)| matches!(o, Err(UploadError::NotStarted)))
+            .count();
+        let mut failed_uploads = 0;
+        let mut first_store_error = None;
+        for (i, outcome) in outcomes {
+            if let Err(UploadError::Store(e)) = outcome {
+                failed_uploads += 1;
+                if failures[i].is_none() && cfg.partial_batch_response {
+                    failures[i] = Some(SinkError::Store {
+                        failed: 1,
+                        total: 1,
+                        first: e,
+                    });
+                } else if first_store_error.is_none() {
+                    first_store_error = Some(e);
+                }
+            } else if let Err(UploadError::NotStarted) = outcome
+                && failures[i].is_none()
+                && cfg.partial_batch_response
+            {
+                failures[i] = Some(SinkError::Deadline {
+                    not_started,
+                    total,
+                    margin_ms: cfg.deadline_margin_ms,
+                });
+            }
+        }
+        if !cfg.partial_batch_response {
+            if let Some(first) = first_store_error {
+                return Err(SinkError::Store {
+                    failed: failed_uploads,
+                    total,
+                    first,
+                });
+            }
+            if not_started > 0 {
+                return Err(SinkError::Deadline {
+                    not_started,
+                    total,
+                    margin_ms: cfg.deadline_margin_ms,
+                });
+            }
+        }
+        for (i, failure) in failures.into_iter().enumerate() {
+            if let Some(error) = failure {
+                let batch = &batches[i];
+                summary.records_retried += batch.records.len();
+                summary.failed_partitions.push(PartitionFailure {
+                    topic: batch.topic.clone(),
+                    partition: batch.partition,
+                    first_offset: batch.first_offset(),
+                    records: batch.records.len(),
+                    error: error.to_string(),
+                });
+            }
+        }
+        let failed: Vec<usize> = summary
+            .failed_partitions
+            .iter()
+            .filter_map(|f| {
+                batches
+                    .iter()
+                    .position(|b| b.topic == f.topic && b.partition == f.partition)
+            })
+            .collect();
+        for (i, file) in files {
+            if !failed.contains(&i) {
+                summary.records_written += file.records;
+                summary.bytes_written += file.bytes;
+                summary.files.push(file);
+            }
+        }
+        // Tombstones dropped in a failed partition will be dropped again on its retry.
+        summary.dropped_by_rule = summary
+            .records_in
+            .saturating_sub(summary.records_written + summary.errored + summary.records_retried);
         summary.files.sort_by(|a, b| a.key.cmp(&b.key));
         Ok(summary)
     }
@@ -274,23 +445,31 @@ impl Sink {
     }
 
     /// Uploads every object with bounded concurrency, waiting for all of them even when one
-    /// fails, so no upload of this invocation is still running when it reports failure.
-    async fn upload(&self, puts: Vec<ObjectPut>) -> Result<(), SinkError> {
-        let total = puts.len();
+    /// fails, so no upload of this invocation is still running when it reports. An upload
+    /// that would start within the deadline margin is not started.
+    async fn upload(
+        &self,
+        puts: Vec<(usize, ObjectPut)>,
+        deadline: Option<Instant>,
+    ) -> Vec<(usize, Result<(), UploadError>)> {
         let store = &self.store;
-        let results: Vec<Result<(), StoreError>> = futures::stream::iter(puts)
-            .map(|put| store.put(put))
-            .buffer_unordered(self.upload_concurrency.max(1))
+        let margin = Duration::from_millis(self.config.deadline_margin_ms);
+        futures::stream::iter(puts)
+            .map(|(i, put)| async move {
+                if let Some(d) = deadline
+                    && d.saturating_duration_since(Instant::now()) < margin
+                {
+                    return (i, Err(UploadError::NotStarted));
+                }
+                (i, store.put(put).await.map_err(UploadError::Store))
+            })
+            .buffer_unordered(self.config.upload_concurrency.max(1))
             .collect()
-            .await;
-        let mut errors = results.into_iter().filter_map(Result::err);
-        match errors.next() {
-            None => Ok(()),
-            Some(first) => Err(SinkError::Store {
-                failed: 1 + errors.count(),
-                total,
-                first,
-            }),
-        }
+            .await
     }
+}
+
+enum UploadError {
+    Store(StoreError),
+    NotStarted,
 }

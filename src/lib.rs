@@ -11,6 +11,7 @@ pub mod convert;
 pub mod event;
 pub mod format;
 pub mod handler;
+pub mod metrics;
 pub mod partitioner;
 pub mod plan;
 pub mod storage;

@@ -4,13 +4,17 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
-use kafka_s3_sink::Sink;
-use kafka_s3_sink::config::{self, Config};
+use kafka_s3_sink::config::{self, Config, StorageTarget};
 use kafka_s3_sink::event::parse_event_json;
-use kafka_s3_sink::storage::{LocalStore, ObjectStore};
+use kafka_s3_sink::handler::Invocation;
+use kafka_s3_sink::storage::{LocalStore, ObjectStore, S3Store};
+use kafka_s3_sink::{Sink, metrics};
+use lambda_runtime::{LambdaEvent, service_fn};
+use serde_json::Value;
 
 #[derive(Parser)]
 #[command(
@@ -31,13 +35,16 @@ enum Command {
         /// Connector config (JSON, with comments allowed, or .properties).
         #[arg(long)]
         config: Option<PathBuf>,
-        /// Directory used as the bucket.
+        /// Directory used as the bucket; without it objects go to the configured store
+        /// (`storage.class`: S3, or `local.dir`), as in Lambda.
         #[arg(long)]
-        local_dir: PathBuf,
+        local_dir: Option<PathBuf>,
         /// Lambda Kafka event files (MSK or self-managed).
         #[arg(required = true)]
         events: Vec<PathBuf>,
     },
+    /// Prints every configuration key as a Markdown table: default, meaning, Confluent difference.
+    Keys,
     /// Validates the configuration and prints the effective settings and every warning.
     Check {
         /// Connector config (JSON, with comments allowed, or .properties).
@@ -77,14 +84,33 @@ fn report_config(config: &Config) {
     }
 }
 
+/// The store the configuration names, or `local_dir` when given.
+async fn build_store(
+    config: &Config,
+    local_dir: Option<PathBuf>,
+) -> anyhow::Result<Arc<dyn ObjectStore>> {
+    if let Some(dir) = local_dir {
+        return Ok(Arc::new(LocalStore::new(dir)));
+    }
+    match &config.storage {
+        StorageTarget::Local(dir) => Ok(Arc::new(LocalStore::new(dir.clone()))),
+        StorageTarget::S3 => {
+            if config.s3.bucket.is_empty() {
+                anyhow::bail!("s3.bucket.name is required to write to S3 (or pass --local-dir)");
+            }
+            Ok(Arc::new(S3Store::connect(config.s3.clone()).await))
+        }
+    }
+}
+
 async fn replay(
     config: Option<PathBuf>,
-    local_dir: PathBuf,
+    local_dir: Option<PathBuf>,
     events: Vec<PathBuf>,
 ) -> anyhow::Result<()> {
     let config = Arc::new(load_config(config.as_deref())?);
     report_config(&config);
-    let store: Arc<dyn ObjectStore> = Arc::new(LocalStore::new(local_dir));
+    let store = build_store(&config, local_dir).await?;
     let sink = Sink::new(config, store);
     for path in events {
         let bytes = std::fs::read(&path)
@@ -129,12 +155,92 @@ fn check(config: Option<PathBuf>) -> anyhow::Result<()> {
     Ok(())
 }
 
+async fn serve_lambda() -> Result<(), lambda_runtime::Error> {
+    lambda_runtime::tracing::init_default_subscriber();
+    // Cold start: configuration validated and the client built once, or the function fails
+    // to initialise with the reason in its logs.
+    let config = match config::load(None, &env_pairs()) {
+        Ok(c) => Arc::new(c),
+        Err(e) => {
+            tracing::error!("{e}");
+            return Err(e.into());
+        }
+    };
+    report_config(&config);
+    let store = build_store(&config, None).await.map_err(|e| {
+        tracing::error!("{e:#}");
+        lambda_runtime::Error::from(e.to_string())
+    })?;
+    let function =
+        std::env::var("AWS_LAMBDA_FUNCTION_NAME").unwrap_or_else(|_| "kafka-s3-sink".to_owned());
+    let partial = config.partial_batch_response;
+    let sink = Arc::new(Sink::new(config, store));
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
+        let sink = sink.clone();
+        let function = function.clone();
+        async move {
+            let now = chrono::Utc::now().timestamp_millis();
+            // The runtime gives the deadline as epoch millis; turn it into a monotonic instant.
+            let remaining = (event.context.deadline as i64).saturating_sub(now).max(0) as u64;
+            let invocation = Invocation {
+                now_ms: now,
+                deadline: Some(Instant::now() + Duration::from_millis(remaining)),
+            };
+            let kafka = kafka_s3_sink::event::parse_event_value(event.payload)?;
+            match sink.run(&kafka, invocation).await {
+                Ok(summary) => {
+                    println!("{}", metrics::emf_line(&summary, &function, now));
+                    tracing::info!(
+                        records_in = summary.records_in,
+                        records_written = summary.records_written,
+                        dropped_by_rule = summary.dropped_by_rule,
+                        errored = summary.errored,
+                        records_retried = summary.records_retried,
+                        files = summary.files.len(),
+                        bytes = summary.bytes_written,
+                        failed_partitions = summary.failed_partitions.len(),
+                        "invocation done"
+                    );
+                    for f in &summary.failed_partitions {
+                        tracing::error!(
+                            topic = %f.topic,
+                            partition = f.partition,
+                            first_offset = f.first_offset,
+                            "partition failed, to be retried: {}",
+                            f.error
+                        );
+                    }
+                    Ok::<Value, lambda_runtime::Error>(summary.lambda_response(partial))
+                }
+                Err(e) => {
+                    tracing::error!(retryable = e.is_retryable(), "invocation failed: {e}");
+                    Err(e.into())
+                }
+            }
+        }
+    }))
+    .await
+}
+
 fn main() -> ExitCode {
     if std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some() {
-        eprintln!(
-            "error: the Lambda runtime needs the S3 store, which this build does not include yet"
-        );
-        return ExitCode::FAILURE;
+        let rt = match tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+        {
+            Ok(rt) => rt,
+            Err(e) => {
+                eprintln!("error: cannot start the async runtime: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
+        return match rt.block_on(serve_lambda()) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::FAILURE
+            }
+        };
     }
     let cli = Cli::parse();
     init_logging();
@@ -149,6 +255,10 @@ fn main() -> ExitCode {
             .map_err(anyhow::Error::from)
             .and_then(|rt| rt.block_on(replay(config, local_dir, events))),
         Command::Check { config } => check(config),
+        Command::Keys => {
+            print!("{}", config::keys::markdown_table());
+            Ok(())
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -230,8 +230,14 @@ pub const KEYS: &[KeySpec] = &[
     used(
         "storage.class",
         Some("S3Storage"),
-        "`io.confluent.connect.s3.storage.S3Storage`. `replay --local-dir` writes to a directory instead.",
+        "`io.confluent.connect.s3.storage.S3Storage`, or `LocalStorage` to write to `local.dir`. `replay --local-dir` overrides both.",
+        Some("`LocalStorage` is this sink's own."),
+    ),
+    used(
+        "local.dir",
         None,
+        "With `storage.class=LocalStorage`: the directory used as the bucket.",
+        Some("This sink's own key."),
     ),
     used(
         "s3.bucket.name",
@@ -242,8 +248,80 @@ pub const KEYS: &[KeySpec] = &[
     used(
         "s3.region",
         None,
-        "Region of the bucket; defaults to the function's region.",
+        "Region of the bucket; defaults to the function's region (`AWS_REGION`).",
         None,
+    ),
+    used(
+        "store.url",
+        None,
+        "Endpoint of an S3-compatible server (`http://127.0.0.1:9000`). `AWS_ENDPOINT_URL_S3` / `AWS_ENDPOINT_URL` also work.",
+        None,
+    ),
+    used(
+        "s3.path.style.access.enabled",
+        Some("true"),
+        "Address the bucket in the path rather than the host name.",
+        None,
+    ),
+    used(
+        "s3.part.size",
+        Some("26214400"),
+        "Objects of this size or more are uploaded in parts of this size (multipart upload, aborted on failure); at least 5 MiB.",
+        None,
+    ),
+    used(
+        "s3.ssea.name",
+        Some(""),
+        "Server-side encryption: empty, `AES256` or `aws:kms`.",
+        None,
+    ),
+    used(
+        "s3.sse.kms.key.id",
+        None,
+        "KMS key id or ARN with `s3.ssea.name=aws:kms`; empty uses the AWS managed key.",
+        None,
+    ),
+    used(
+        "s3.acl.canned",
+        None,
+        "Canned ACL for every object, e.g. `bucket-owner-full-control` (needs `s3:PutObjectAcl`).",
+        None,
+    ),
+    used(
+        "s3.object.tagging",
+        Some("false"),
+        "Tag objects with `startOffset`, `endOffset` and `recordCount`.",
+        None,
+    ),
+    used(
+        "s3.retry.backoff.ms",
+        Some("200"),
+        "Initial backoff of the SDK's retries.",
+        None,
+    ),
+    used(
+        "s3.part.retries",
+        Some("3"),
+        "Retries per S3 request (the SDK makes up to this + 1 attempts).",
+        None,
+    ),
+    used(
+        "lambda.upload.concurrency",
+        Some("8"),
+        "Uploads in flight at once within one invocation (1-64).",
+        Some("This sink's own key."),
+    ),
+    used(
+        "lambda.deadline.margin.ms",
+        Some("3000"),
+        "No upload starts when less than this remains before the invocation's deadline; the invocation then fails cleanly and is retried.",
+        Some("This sink's own key."),
+    ),
+    used(
+        "lambda.partial.batch.response",
+        Some("false"),
+        "Return `batchItemFailures` naming each failed partition's first offset, so the other partitions of the batch commit. Only together with `FunctionResponseTypes: [ReportBatchItemFailures]` on the mapping: without it Lambda ignores the list and the failed records are skipped.",
+        Some("This sink's own key."),
     ),
     ignored("name", "connector name; the function name plays this role"),
     ignored("connector.class", NOT_IN_LAMBDA),
@@ -351,9 +429,39 @@ fn edit_distance(a: &str, b: &str) -> usize {
     prev[b.len()]
 }
 
+/// The configuration table of the README, generated from [`KEYS`] so docs match code.
+pub fn markdown_table() -> String {
+    let mut out = String::from(
+        "| key | default | meaning | difference from Confluent |\n|---|---|---|---|\n",
+    );
+    for k in KEYS {
+        let meaning = match k.role {
+            KeyRole::Used => k.meaning.to_owned(),
+            KeyRole::Ignored(why) => format!("Accepted and ignored: {why}."),
+        };
+        out.push_str(&format!(
+            "| `{}` | {} | {} | {} |\n",
+            k.name,
+            k.default.map_or("".to_owned(), |d| format!("`{d}`")),
+            meaning.replace('|', "\\|"),
+            k.difference.unwrap_or("").replace('|', "\\|"),
+        ));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn readme_has_the_current_table() {
+        let readme = include_str!("../../README.md");
+        assert!(
+            readme.contains(&markdown_table()),
+            "README.md's configuration table is stale: paste the output of `kafka-s3-sink keys`"
+        );
+    }
 
     #[test]
     fn names_are_unique() {

@@ -15,6 +15,7 @@ use crate::partitioner::joda::{JodaPattern, Locale};
 use crate::partitioner::time_based::{TimeBasedKind, TimeBasedPartitioner};
 use crate::partitioner::{DefaultPartitioner, FieldPartitioner, Partitioner, TimestampExtractor};
 use crate::plan::KeyLayout;
+use crate::storage::{S3Settings, Sse};
 
 use keys::{IGNORED_PREFIXES, KeyRole, is_secret, spec, suggestion};
 pub use source::{Origin, RawConfig};
@@ -87,12 +88,23 @@ impl TopicFilter {
     }
 }
 
-/// Where objects go when the CLI is not told otherwise.
+/// Where objects go when the CLI is not told otherwise (`storage.class`).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct S3Settings {
-    pub bucket: Option<String>,
-    pub region: Option<String>,
+pub enum StorageTarget {
+    S3,
+    Local(std::path::PathBuf),
 }
+
+const CANNED_ACLS: &[&str] = &[
+    "private",
+    "public-read",
+    "public-read-write",
+    "authenticated-read",
+    "aws-exec-read",
+    "bucket-owner-read",
+    "bucket-owner-full-control",
+    "log-delivery-write",
+];
 
 /// A validated configuration: every value parsed, every pattern compiled.
 #[derive(Debug, Clone)]
@@ -107,7 +119,12 @@ pub struct Config {
     pub timestamp_extractor: TimestampExtractor,
     pub format: Format,
     pub null_values: NullValueBehavior,
+    pub storage: StorageTarget,
+    /// S3 settings; `bucket` is empty when `s3.bucket.name` is not set.
     pub s3: S3Settings,
+    pub upload_concurrency: usize,
+    pub deadline_margin_ms: u64,
+    pub partial_batch_response: bool,
     /// Every key with its effective value (defaults included), secrets redacted.
     pub effective: Vec<(String, String)>,
     /// Keys accepted without effect, with the reason.
@@ -528,11 +545,37 @@ impl Config {
             "schema.compatibility",
             &["NONE", "BACKWARD", "FORWARD", "FULL"],
         );
-        r.class("storage.class", &["S3Storage"]);
-        let s3 = S3Settings {
-            bucket: r.string("s3.bucket.name").filter(|b| !b.is_empty()),
-            region: r.string("s3.region").filter(|b| !b.is_empty()),
+        let storage = match r.class("storage.class", &["S3Storage", "LocalStorage"]) {
+            Some("LocalStorage") => match r.string("local.dir").filter(|d| !d.is_empty()) {
+                Some(dir) => StorageTarget::Local(dir.into()),
+                None => {
+                    r.error("local.dir", "is required with storage.class=LocalStorage");
+                    StorageTarget::S3
+                }
+            },
+            _ => StorageTarget::S3,
         };
+        let s3 = s3_settings(&mut r);
+        if storage == StorageTarget::S3 && s3.bucket.is_empty() {
+            warnings
+                .push("s3.bucket.name is not set: only `replay --local-dir` can run".to_owned());
+        }
+        let upload_concurrency =
+            match r.parse::<usize>("lambda.upload.concurrency", "an integer from 1 to 64") {
+                Some(n @ 1..=64) => n,
+                Some(n) => {
+                    r.error("lambda.upload.concurrency", format!("{n} is not in 1..=64"));
+                    8
+                }
+                None => 8,
+            };
+        let deadline_margin_ms = r
+            .parse::<u64>(
+                "lambda.deadline.margin.ms",
+                "a non-negative integer (milliseconds)",
+            )
+            .unwrap_or(3000);
+        let partial_batch_response = r.boolean("lambda.partial.batch.response").unwrap_or(false);
 
         if !r.errors.is_empty() {
             return Err(ConfigError { errors: r.errors });
@@ -551,7 +594,11 @@ impl Config {
             timestamp_extractor,
             format,
             null_values,
+            storage,
             s3,
+            upload_concurrency,
+            deadline_margin_ms,
+            partial_batch_response,
             effective,
             ignored,
             warnings,
@@ -562,6 +609,62 @@ impl Config {
     pub fn needs_timestamp(&self) -> bool {
         self.partitioner.is_time_based() || self.rotate_interval_ms.is_some()
     }
+}
+
+fn s3_settings(r: &mut Reader<'_>) -> S3Settings {
+    let mut s = S3Settings::new(r.string("s3.bucket.name").unwrap_or_default());
+    s.region = r.string("s3.region").filter(|v| !v.is_empty());
+    s.endpoint_url = r.string("store.url").filter(|v| !v.is_empty());
+    if let Some(url) = &s.endpoint_url
+        && !(url.starts_with("http://") || url.starts_with("https://"))
+    {
+        r.error(
+            "store.url",
+            format!("{url:?} must start with http:// or https://"),
+        );
+    }
+    s.path_style = r.boolean("s3.path.style.access.enabled").unwrap_or(true);
+    s.part_size = match r.parse::<u64>("s3.part.size", "a number of bytes") {
+        Some(n) if n < 5 * 1024 * 1024 => {
+            r.error(
+                "s3.part.size",
+                format!("{n} is below S3's minimum part size of 5242880 (5 MiB)"),
+            );
+            s.part_size
+        }
+        Some(n) if n > 5 * 1024 * 1024 * 1024 => {
+            r.error(
+                "s3.part.size",
+                format!("{n} is above S3's maximum part size of 5 GiB"),
+            );
+            s.part_size
+        }
+        Some(n) => n as usize,
+        None => s.part_size,
+    };
+    let kms_key = r.string("s3.sse.kms.key.id").filter(|v| !v.is_empty());
+    s.sse = match r.choice("s3.ssea.name", &["", "AES256", "aws:kms"]) {
+        Some("AES256") => Some(Sse::Aes256),
+        Some("aws:kms") => Some(Sse::Kms {
+            key_id: kms_key.clone(),
+        }),
+        _ => None,
+    };
+    if kms_key.is_some() && !matches!(s.sse, Some(Sse::Kms { .. })) {
+        r.error("s3.sse.kms.key.id", "needs s3.ssea.name=aws:kms");
+    }
+    s.acl = r.choice("s3.acl.canned", CANNED_ACLS).map(str::to_owned);
+    s.tagging = r.boolean("s3.object.tagging").unwrap_or(false);
+    s.retry_backoff_ms = r
+        .parse::<u64>(
+            "s3.retry.backoff.ms",
+            "a non-negative integer (milliseconds)",
+        )
+        .unwrap_or(200);
+    s.part_retries = r
+        .parse::<u32>("s3.part.retries", "a non-negative integer")
+        .unwrap_or(3);
+    s
 }
 
 fn is_converter_option(key: &str) -> bool {

@@ -1,11 +1,13 @@
 //! The object store seam: the only asynchronous boundary of the pipeline.
 
 pub mod local;
+pub mod s3;
 
 use async_trait::async_trait;
 use bytes::Bytes;
 
 pub use local::LocalStore;
+pub use s3::{S3Settings, S3Store, Sse};
 
 /// One object to write, with the metadata Confluent attaches to it.
 #[derive(Debug, Clone, PartialEq, Eq)]
