@@ -155,6 +155,18 @@ fn check(config: Option<PathBuf>) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Milliseconds left in the invocation. Lambda sends the deadline as epoch milliseconds; some
+/// local emulators (cargo lambda) send the timeout itself (e.g. 600000), which is read as a
+/// duration from now rather than as a deadline in 1970.
+fn remaining_ms(deadline: u64, now_ms: i64) -> u64 {
+    const YEAR_2001_MS: u64 = 978_307_200_000;
+    if deadline < YEAR_2001_MS {
+        deadline
+    } else {
+        (deadline as i64).saturating_sub(now_ms).max(0) as u64
+    }
+}
+
 async fn serve_lambda() -> Result<(), lambda_runtime::Error> {
     lambda_runtime::tracing::init_default_subscriber();
     // Cold start: configuration validated and the client built once, or the function fails
@@ -180,8 +192,13 @@ async fn serve_lambda() -> Result<(), lambda_runtime::Error> {
         let function = function.clone();
         async move {
             let now = chrono::Utc::now().timestamp_millis();
-            // The runtime gives the deadline as epoch millis; turn it into a monotonic instant.
-            let remaining = (event.context.deadline as i64).saturating_sub(now).max(0) as u64;
+            let remaining = remaining_ms(event.context.deadline, now);
+            tracing::debug!(
+                deadline_ms = event.context.deadline,
+                now_ms = now,
+                remaining_ms = remaining,
+                "invocation started"
+            );
             let invocation = Invocation {
                 now_ms: now,
                 deadline: Some(Instant::now() + Duration::from_millis(remaining)),
@@ -220,6 +237,17 @@ async fn serve_lambda() -> Result<(), lambda_runtime::Error> {
         }
     }))
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn deadline_as_epoch_or_as_duration() {
+        let now = 1_795_219_206_852;
+        assert_eq!(super::remaining_ms(now as u64 + 30_000, now), 30_000);
+        assert_eq!(super::remaining_ms(now as u64 - 5, now), 0);
+        assert_eq!(super::remaining_ms(600_000, now), 600_000);
+    }
 }
 
 fn main() -> ExitCode {

@@ -441,9 +441,12 @@ impl PendingUpload {
             .send()
             .await;
         match result {
-            Ok(_) => {
-                debug!(bucket = %self.bucket, key = %self.key, upload_id = %self.upload_id, "aborted multipart upload")
-            }
+            Ok(_) => debug!(
+                bucket = %self.bucket,
+                key = %self.key,
+                upload_id = %self.upload_id,
+                "aborted multipart upload"
+            ),
             Err(e) => {
                 let (error, _) = describe_sdk_error(&e);
                 warn!(
@@ -530,7 +533,7 @@ where
             text.push(')');
             (text, retryable)
         }
-        SdkError::TimeoutError(_) => ("request timed out".to_owned(), true),
+        SdkError::TimeoutError(_) => (format!("timed out: {}", source_chain(err)), true),
         SdkError::DispatchFailure(failure) => {
             let what = if failure.is_timeout() {
                 "timed out connecting or sending"
@@ -556,13 +559,14 @@ where
             format!("request could not be built: {}", source_chain(err)),
             false,
         ),
-        _ => (source_chain(err).to_string(), false),
+        // An SDK error kind newer than this code: retrying is harmless, as puts overwrite.
+        _ => (format!("SDK error: {}", source_chain(err)), true),
     }
 }
 
-/// The messages of an error's causes, outermost first, joined by `: `. The SDK's own
-/// outer messages ("dispatch failure", "io error") say little, so they are skipped when a
-/// cause follows; a message that merely repeats its cause is skipped too.
+/// The messages of an error's causes, outermost first, joined by `: `, without repeats.
+/// The error's own message ("dispatch failure") and the connector's bare kind ("io error")
+/// say little, so they are left out when a more specific cause follows.
 fn source_chain(err: &(dyn StdError + 'static)) -> String {
     let mut messages: Vec<String> = Vec::new();
     let mut current = err.source();
