@@ -239,17 +239,6 @@ async fn serve_lambda() -> Result<(), lambda_runtime::Error> {
     .await
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn deadline_as_epoch_or_as_duration() {
-        let now = 1_795_219_206_852;
-        assert_eq!(super::remaining_ms(now as u64 + 30_000, now), 30_000);
-        assert_eq!(super::remaining_ms(now as u64 - 5, now), 0);
-        assert_eq!(super::remaining_ms(600_000, now), 600_000);
-    }
-}
-
 fn main() -> ExitCode {
     if std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some() {
         let rt = match tokio::runtime::Builder::new_multi_thread()
@@ -294,5 +283,16 @@ fn main() -> ExitCode {
             eprintln!("error: {e:#}");
             ExitCode::FAILURE
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn deadline_as_epoch_or_as_duration() {
+        let now = 1_795_219_206_852;
+        assert_eq!(super::remaining_ms(now as u64 + 30_000, now), 30_000);
+        assert_eq!(super::remaining_ms(now as u64 - 5, now), 0);
+        assert_eq!(super::remaining_ms(600_000, now), 600_000);
     }
 }
