@@ -21,11 +21,10 @@ use crate::storage::{ObjectPut, ObjectStore, StoreError};
 /// Why one record could not be written.
 #[derive(Debug, thiserror::Error)]
 pub enum RecordFailure {
-    #[error("{converter}: {source}")]
+    #[error("{converter}: {error}")]
     Convert {
         converter: &'static str,
-        #[source]
-        source: ConvertError,
+        error: ConvertError,
     },
     #[error("{0}")]
     Partition(#[from] PartitionError),
@@ -49,17 +48,15 @@ pub enum SinkError {
     },
     #[error("topic {topic:?} is not one of the configured topics (`topics` / `topics.regex`)")]
     TopicNotAllowed { topic: String },
-    #[error("encoding {key}: {source}")]
+    #[error("encoding {key}: {error}")]
     Format {
         key: String,
-        #[source]
-        source: FormatError,
+        error: FormatError,
     },
     #[error("{failed} of {total} uploads failed; first: {first}")]
     Store {
         failed: usize,
         total: usize,
-        #[source]
         first: StoreError,
     },
     #[error(
@@ -356,10 +353,10 @@ impl Sink {
             let converted = cfg
                 .value_converter
                 .convert(record.value.as_deref(), "value.converter")
-                .map_err(|source| {
+                .map_err(|error| {
                     fail(RecordFailure::Convert {
                         converter: "value.converter",
-                        source,
+                        error,
                     })
                 })?;
             let Some(converted) = converted else {
@@ -427,9 +424,9 @@ impl Sink {
             }
             let body = format
                 .encode(file.records.iter().map(|&i| &values[i]))
-                .map_err(|source| SinkError::Format {
+                .map_err(|error| SinkError::Format {
                     key: key.clone(),
-                    source,
+                    error,
                 })?;
             puts.push(ObjectPut {
                 key,

@@ -64,9 +64,9 @@ impl ObjectStore for LocalStore {
         let path = self.path_for(&object.key)?;
         let key = object.key.clone();
         let n = self.counter.fetch_add(1, Ordering::Relaxed);
-        let io = move |source| StoreError::Io {
+        let io = move |error| StoreError::Io {
             key: key.clone(),
-            source,
+            error,
         };
         let dir = path
             .parent()

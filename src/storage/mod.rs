@@ -24,11 +24,10 @@ pub struct ObjectPut {
 /// Why a put failed.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("cannot write {key}: {source}")]
+    #[error("cannot write {key}: {error}")]
     Io {
         key: String,
-        #[source]
-        source: std::io::Error,
+        error: std::io::Error,
     },
     #[error("refusing object key {key:?}: {reason}")]
     InvalidKey { key: String, reason: &'static str },
