@@ -95,6 +95,15 @@ fn bench(c: &mut Criterion) {
     group.bench_function("parse_event_json", |b| {
         b.iter(|| parse_event_json(black_box(json.as_bytes())).expect("parses"))
     });
+    // The same event through a `serde_json::Value` first, as an event arrives when the
+    // runtime hands over untyped JSON.
+    group.bench_function("parse_event_via_value", |b| {
+        b.iter(|| {
+            let v: serde_json::Value =
+                serde_json::from_slice(black_box(json.as_bytes())).expect("json");
+            kafka_s3_sink::event::parse_event_value(v).expect("parses")
+        })
+    });
     group.bench_function("default_partitioner", |b| {
         b.iter(|| {
             rt.block_on(default.handle(black_box(&event), 0))

@@ -182,11 +182,20 @@ impl From<aws_lambda_events::event::kafka::KafkaEvent> for KafkaEvent {
     }
 }
 
-/// Parses the JSON of a Lambda Kafka event, with a message that says what was wrong.
+/// Parses the JSON of a Lambda Kafka event, with a message that says what was wrong. Reads
+/// straight into [`KafkaEvent`]; only a failure re-reads the text to tell a non-Kafka event
+/// from a malformed one.
 pub fn parse_event_json(bytes: &[u8]) -> Result<KafkaEvent, DecodeError> {
-    let value: serde_json::Value =
-        serde_json::from_slice(bytes).map_err(|e| DecodeError::Malformed(e.to_string()))?;
-    parse_event_value(value)
+    match serde_json::from_slice::<KafkaEvent>(bytes) {
+        Ok(event) => {
+            check_source(event.event_source.as_deref(), event.event_source.is_some())?;
+            Ok(event)
+        }
+        Err(e) => match serde_json::from_slice::<serde_json::Value>(bytes) {
+            Ok(value) => parse_event_value(value),
+            Err(_) => Err(DecodeError::Malformed(e.to_string())),
+        },
+    }
 }
 
 /// Converts a JSON value (as the Lambda runtime hands it over) into a Kafka event.
