@@ -5,6 +5,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::event::KafkaEvent;
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
 use bytes::Bytes;
 use futures::StreamExt;
 use serde::Serialize;
@@ -12,11 +14,13 @@ use serde_json::Value;
 
 use crate::config::{Config, NullValueBehavior};
 use crate::convert::ConvertError;
-use crate::event::{DecodeError, PartitionBatch, RecordPosition, decode};
-use crate::format::FormatError;
+use crate::event::{
+    DecodeError, PartitionBatch, RecordPosition, SinkRecord, TimestampType, decode,
+};
 use crate::partitioner::{PartitionError, RecordView};
 use crate::plan::{MAX_KEY_BYTES, Placement, plan_files};
 use crate::storage::{ObjectPut, ObjectStore, StoreError};
+use crate::transform::{TransformError, TransformRecord};
 
 /// Why one record could not be written.
 #[derive(Debug, thiserror::Error)]
@@ -34,6 +38,8 @@ pub enum RecordFailure {
     NullValue,
     #[error("object key is {len} bytes, over S3's limit of {MAX_KEY_BYTES}: {key}")]
     KeyTooLong { key: String, len: usize },
+    #[error("{0}")]
+    Transform(#[from] TransformError),
 }
 
 /// Why an invocation failed.
@@ -48,10 +54,11 @@ pub enum SinkError {
     },
     #[error("topic {topic:?} is not one of the configured topics (`topics` / `topics.regex`)")]
     TopicNotAllowed { topic: String },
-    #[error("encoding {key}: {error}")]
-    Format {
-        key: String,
-        error: FormatError,
+    #[error("{position}: {reason}")]
+    File {
+        /// The first record of the file that could not be written.
+        position: RecordPosition,
+        reason: String,
     },
     #[error("{failed} of {total} uploads failed; first: {first}")]
     Store {
@@ -89,6 +96,9 @@ pub struct FileSummary {
     pub bytes: usize,
     pub start_offset: i64,
     pub end_offset: i64,
+    /// An object under `errors.prefix` holding records that could not be written.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub errors: bool,
 }
 
 /// A partition whose records were not all written; with partial batch responses the mapping
@@ -163,7 +173,8 @@ pub struct Sink {
 
 /// The files of one partition batch, encoded and ready to upload.
 struct PreparedBatch {
-    puts: Vec<ObjectPut>,
+    /// Data files (`false`) and error objects (`true`).
+    puts: Vec<(ObjectPut, bool)>,
     dropped: usize,
 }
 
@@ -221,7 +232,7 @@ impl Sink {
                 .map(|t| invocation.now_ms.saturating_sub(t).max(0)),
             ..InvocationSummary::default()
         };
-        let mut puts: Vec<(usize, ObjectPut)> = Vec::new();
+        let mut puts: Vec<(usize, ObjectPut, bool)> = Vec::new();
         let mut failures: Vec<Option<SinkError>> = (0..batches.len()).map(|_| None).collect();
         for (i, batch) in batches.iter().enumerate() {
             summary.records_in += batch.records.len();
@@ -235,7 +246,7 @@ impl Sink {
             match prepared {
                 Ok(p) => {
                     summary.dropped_by_rule += p.dropped;
-                    puts.extend(p.puts.into_iter().map(|put| (i, put)));
+                    puts.extend(p.puts.into_iter().map(|(put, errors)| (i, put, errors)));
                 }
                 Err(e) if cfg.partial_batch_response => failures[i] = Some(e),
                 Err(e) => return Err(e),
@@ -243,7 +254,7 @@ impl Sink {
         }
         let files: Vec<(usize, FileSummary)> = puts
             .iter()
-            .map(|(i, p)| {
+            .map(|(i, p, errors)| {
                 (
                     *i,
                     FileSummary {
@@ -252,10 +263,12 @@ impl Sink {
                         bytes: p.body.len(),
                         start_offset: p.start_offset,
                         end_offset: p.end_offset,
+                        errors: *errors,
                     },
                 )
             })
             .collect();
+        let puts = puts.into_iter().map(|(i, p, _)| (i, p)).collect();
         let outcomes = self.upload(puts, invocation.deadline).await;
         let total = outcomes.len();
         let not_started = outcomes
@@ -327,7 +340,11 @@ impl Sink {
             .collect();
         for (i, file) in files {
             if !failed.contains(&i) {
-                summary.records_written += file.records;
+                if file.errors {
+                    summary.errored += file.records;
+                } else {
+                    summary.records_written += file.records;
+                }
                 summary.bytes_written += file.bytes;
                 summary.files.push(file);
             }
@@ -343,59 +360,27 @@ impl Sink {
     fn prepare(&self, batch: &PartitionBatch, now_ms: i64) -> Result<PreparedBatch, SinkError> {
         let cfg = &*self.config;
         let mut placements = Vec::with_capacity(batch.records.len());
+        let mut kept: Vec<usize> = Vec::with_capacity(batch.records.len());
         let mut values: Vec<Value> = Vec::with_capacity(batch.records.len());
         let mut dropped = 0;
+        let mut failed: Vec<(usize, String)> = Vec::new();
+        let tolerate = cfg.errors_tolerance_all;
         for (index, record) in batch.records.iter().enumerate() {
-            let fail = |failure: RecordFailure| SinkError::Record {
-                position: batch.position(index),
-                failure,
-            };
-            let converted = cfg
-                .value_converter
-                .convert(record.value.as_deref(), "value.converter")
-                .map_err(|error| {
-                    fail(RecordFailure::Convert {
-                        converter: "value.converter",
-                        error,
-                    })
-                })?;
-            let Some(converted) = converted else {
-                match cfg.null_values {
-                    NullValueBehavior::Fail => return Err(fail(RecordFailure::NullValue)),
-                    NullValueBehavior::Ignore => {
-                        dropped += 1;
-                        continue;
-                    }
+            match self.place(batch, record, now_ms) {
+                Ok(Some((placement, value))) => {
+                    placements.push(placement);
+                    kept.push(index);
+                    values.push(value);
                 }
-            };
-            let view = RecordView {
-                partition: batch.partition,
-                record,
-                value: Some(&converted),
-            };
-            let timestamp = if cfg.needs_timestamp() {
-                Some(
-                    cfg.timestamp_extractor
-                        .extract(&view, now_ms)
-                        .map_err(|e| fail(e.into()))?,
-                )
-            } else {
-                None
-            };
-            let path = cfg
-                .partitioner
-                .encode_partition(&view, timestamp)
-                .map_err(|e| fail(e.into()))?;
-            let window = match (cfg.rotate_interval_ms, timestamp) {
-                (Some(r), Some(t)) => Some(t.div_euclid(r)),
-                _ => None,
-            };
-            placements.push(Placement {
-                offset: record.offset,
-                path,
-                window,
-            });
-            values.push(converted.data);
+                Ok(None) => dropped += 1,
+                Err(failure) if tolerate => failed.push((index, failure.to_string())),
+                Err(failure) => {
+                    return Err(SinkError::Record {
+                        position: batch.position(index),
+                        failure,
+                    });
+                }
+            }
         }
 
         let format = &cfg.format;
@@ -408,37 +393,188 @@ impl Sink {
                 file.start_offset,
                 format.extension(),
             );
-            if key.len() > MAX_KEY_BYTES {
-                let first = file.records.first().copied().unwrap_or(0);
-                return Err(SinkError::Record {
-                    position: RecordPosition {
-                        topic: batch.topic.clone(),
-                        partition: batch.partition,
-                        offset: placements.get(first).map_or(-1, |p| p.offset),
-                    },
-                    failure: RecordFailure::KeyTooLong {
-                        len: key.len(),
-                        key,
-                    },
-                });
-            }
-            let body = format
-                .encode(file.records.iter().map(|&i| &values[i]))
-                .map_err(|error| SinkError::Format {
+            let encoded = if key.len() > MAX_KEY_BYTES {
+                Err(RecordFailure::KeyTooLong {
+                    len: key.len(),
                     key: key.clone(),
-                    error,
-                })?;
-            puts.push(ObjectPut {
-                key,
-                body: Bytes::from(body),
-                content_type: format.content_type(),
-                content_encoding: format.content_encoding(),
-                start_offset: file.start_offset,
-                end_offset: file.end_offset,
-                record_count: file.records.len(),
-            });
+                }
+                .to_string())
+            } else {
+                format
+                    .encode(file.records.iter().map(|&i| &values[i]))
+                    .map_err(|error| format!("encoding {key}: {error}"))
+            };
+            match encoded {
+                Ok(body) => puts.push((
+                    ObjectPut {
+                        key,
+                        body: Bytes::from(body),
+                        content_type: format.content_type(),
+                        content_encoding: format.content_encoding(),
+                        start_offset: file.start_offset,
+                        end_offset: file.end_offset,
+                        record_count: file.records.len(),
+                    },
+                    false,
+                )),
+                Err(reason) if tolerate => {
+                    failed.extend(file.records.iter().map(|&i| (kept[i], reason.clone())));
+                }
+                Err(reason) => {
+                    let first = file.records.first().map_or(0, |&i| kept[i]);
+                    return Err(SinkError::File {
+                        position: batch.position(first),
+                        reason,
+                    });
+                }
+            }
+        }
+        if !failed.is_empty() {
+            failed.sort_by_key(|(i, _)| *i);
+            puts.extend(
+                self.error_objects(batch, &failed)
+                    .into_iter()
+                    .map(|p| (p, true)),
+            );
         }
         Ok(PreparedBatch { puts, dropped })
+    }
+
+    /// Converts, transforms and partitions one record. `Ok(None)`: dropped by an explicit rule
+    /// (a transform, or a tombstone with `behavior.on.null.values=ignore`).
+    fn place(
+        &self,
+        batch: &PartitionBatch,
+        record: &SinkRecord,
+        now_ms: i64,
+    ) -> Result<Option<(Placement, Value)>, RecordFailure> {
+        let cfg = &*self.config;
+        let mut value = cfg
+            .value_converter
+            .convert(record.value.as_deref(), "value.converter")
+            .map_err(|error| RecordFailure::Convert {
+                converter: "value.converter",
+                error,
+            })?;
+        if !cfg.transforms.is_empty() {
+            let key = cfg
+                .key_converter
+                .convert(record.key.as_deref(), "key.converter")
+                .map_err(|error| RecordFailure::Convert {
+                    converter: "key.converter",
+                    error,
+                })?;
+            let input = TransformRecord {
+                topic: batch.topic.clone(),
+                partition: batch.partition,
+                offset: record.offset,
+                timestamp: record.timestamp,
+                key,
+                value,
+                headers: record.headers.clone(),
+            };
+            match cfg.transforms.apply(input)? {
+                Some(out) => value = out.value,
+                None => return Ok(None),
+            }
+        }
+        let Some(value) = value else {
+            return match cfg.null_values {
+                NullValueBehavior::Fail => Err(RecordFailure::NullValue),
+                NullValueBehavior::Ignore => Ok(None),
+            };
+        };
+        let view = RecordView {
+            partition: batch.partition,
+            record,
+            value: Some(&value),
+        };
+        let timestamp = if cfg.needs_timestamp() {
+            Some(cfg.timestamp_extractor.extract(&view, now_ms)?)
+        } else {
+            None
+        };
+        let path = cfg.partitioner.encode_partition(&view, timestamp)?;
+        let window = match (cfg.rotate_interval_ms, timestamp) {
+            (Some(r), Some(t)) => Some(t.div_euclid(r)),
+            _ => None,
+        };
+        Ok(Some((
+            Placement {
+                offset: record.offset,
+                path,
+                window,
+            },
+            value.data,
+        )))
+    }
+
+    /// The error objects of one partition batch (`errors.tolerance=all`): failed records are
+    /// grouped by the file rule's offset cells and named by their smallest offset, under
+    /// `errors.prefix`. Each line holds the raw record (key, value and header values in
+    /// base64), its coordinates and the reason, so a retry writes the same bytes.
+    fn error_objects(&self, batch: &PartitionBatch, failed: &[(usize, String)]) -> Vec<ObjectPut> {
+        let cfg = &*self.config;
+        let flush = i64::try_from(cfg.flush_size.max(1)).unwrap_or(i64::MAX);
+        let mut cells: Vec<(i64, Vec<&(usize, String)>)> = Vec::new();
+        for item in failed {
+            let offset = batch.records[item.0].offset;
+            let cell = offset.div_euclid(flush);
+            match cells.last_mut() {
+                Some((c, items)) if *c == cell => items.push(item),
+                _ => cells.push((cell, vec![item])),
+            }
+        }
+        let b64 = |b: &Option<Vec<u8>>| b.as_ref().map(|v| Value::String(STANDARD.encode(v)));
+        cells
+            .into_iter()
+            .map(|(_, items)| {
+                let mut body = Vec::new();
+                for (index, reason) in &items {
+                    let r = &batch.records[*index];
+                    let line = serde_json::json!({
+                        "topic": batch.topic,
+                        "partition": batch.partition,
+                        "offset": r.offset,
+                        "timestamp": r.timestamp,
+                        "timestamp_type": match r.timestamp_type {
+                            TimestampType::CreateTime => "CREATE_TIME",
+                            TimestampType::LogAppendTime => "LOG_APPEND_TIME",
+                            TimestampType::NoTimestamp => "NO_TIMESTAMP_TYPE",
+                        },
+                        "key": b64(&r.key),
+                        "value": b64(&r.value),
+                        "headers": r.headers.iter().map(|h| serde_json::json!({
+                            "name": h.name,
+                            "value": STANDARD.encode(&h.value),
+                        })).collect::<Vec<_>>(),
+                        "reason": reason,
+                    });
+                    body.extend_from_slice(line.to_string().as_bytes());
+                    body.push(b'\n');
+                }
+                let start = items.first().map_or(0, |(i, _)| batch.records[*i].offset);
+                let end = items.last().map_or(0, |(i, _)| batch.records[*i].offset);
+                let d = &cfg.layout.directory_delim;
+                let f = &cfg.layout.file_delim;
+                let width = cfg.layout.zero_pad_width;
+                let key = format!(
+                    "{prefix}{d}{topic}{d}partition={p}{d}{topic}{f}{p}{f}{start:0width$}.json",
+                    prefix = cfg.errors_prefix,
+                    topic = batch.topic,
+                    p = batch.partition,
+                );
+                ObjectPut {
+                    key,
+                    body: Bytes::from(body),
+                    content_type: "application/json",
+                    content_encoding: None,
+                    start_offset: start,
+                    end_offset: end,
+                    record_count: items.len(),
+                }
+            })
+            .collect()
     }
 
     /// Uploads every object with bounded concurrency, waiting for all of them even when one

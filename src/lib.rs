@@ -15,6 +15,7 @@ pub mod metrics;
 pub mod partitioner;
 pub mod plan;
 pub mod storage;
+pub mod transform;
 
 pub use config::Config;
 pub use handler::{InvocationSummary, Sink, SinkError};

@@ -138,6 +138,13 @@ fn check(config: Option<PathBuf>) -> anyhow::Result<()> {
     for (k, v) in &config.effective {
         println!("  {k} = {v}");
     }
+    let transforms = config.transforms.describe();
+    if !transforms.is_empty() {
+        println!("transforms, in order:");
+        for t in &transforms {
+            println!("  {t}");
+        }
+    }
     if !config.ignored.is_empty() {
         println!("ignored keys (no meaning in Lambda):");
         for (k, why) in &config.ignored {

@@ -184,3 +184,79 @@ async fn object_keys_over_the_s3_limit_are_refused() {
     let e = failure(cfg, &[(1, Some(value.as_str()))]).await;
     assert!(e.contains("over S3's limit of 1024"), "{e}");
 }
+
+#[tokio::test]
+async fn errors_tolerance_all_writes_the_good_and_parks_the_bad_with_its_reason() {
+    let mut cfg = TIME_BASED.to_vec();
+    cfg.push(("errors.tolerance", "all"));
+    let records = [
+        (10, Some(r#"{"dt":"2023-10-01","n":1}"#)),
+        (11, Some("{not json")),
+        (12, Some(r#"{"n":3}"#)),
+        (13, Some(r#"{"dt":"2023-10-02","n":4}"#)),
+        (14, None),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let s = run_inline(&cfg, &event(&records), dir.path())
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            s.records_in,
+            s.records_written,
+            s.errored,
+            s.dropped_by_rule
+        ),
+        (5, 2, 3, 0)
+    );
+    let tree = helpers::text_tree(dir.path());
+    assert_eq!(
+        tree.keys().collect::<Vec<_>>(),
+        vec![
+            "topics/_errors/orders/partition=2/orders+2+0000000011.json",
+            "topics/orders/year=2023/month=10/day=01/orders+2+0000000010.json",
+            "topics/orders/year=2023/month=10/day=02/orders+2+0000000013.json",
+        ]
+    );
+    let errors: Vec<serde_json::Value> =
+        tree["topics/_errors/orders/partition=2/orders+2+0000000011.json"]
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+    assert_eq!(errors.len(), 3);
+    assert_eq!(errors[0]["offset"], 11);
+    assert_eq!(errors[0]["value"], STANDARD.encode("{not json"));
+    assert!(
+        errors[0]["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("value.converter: not valid JSON"),
+        "{}",
+        errors[0]
+    );
+    assert_eq!(errors[1]["offset"], 12);
+    assert_eq!(
+        errors[1]["reason"],
+        "field \"dt\" is missing from the record value"
+    );
+    assert_eq!(errors[2]["offset"], 14);
+    assert_eq!(errors[2]["value"], serde_json::Value::Null);
+    assert!(
+        errors[2]["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("null value (tombstone)")
+    );
+    assert_eq!(errors[0]["topic"], "orders");
+    assert_eq!(errors[0]["partition"], 2);
+    assert_eq!(errors[0]["timestamp"], 1696122000000i64);
+    let summary_error_file = s.files.iter().find(|f| f.errors).unwrap();
+    assert_eq!(summary_error_file.records, 3);
+
+    // The same batch again: the same bytes under the same keys.
+    let again = tempfile::tempdir().unwrap();
+    run_inline(&cfg, &event(&records), again.path())
+        .await
+        .unwrap();
+    assert_eq!(read_tree(dir.path()), read_tree(again.path()));
+}

@@ -170,16 +170,42 @@ async fn same_event_twice_gives_identical_bytes() {
     }
 }
 
-#[test]
-fn debezium_seed_is_refused_until_transforms_exist() {
-    let err = kafka_s3_sink::config::load(
-        Some(&helpers::repo("examples/configs/dbserver-customers.json")),
-        &[],
+#[tokio::test]
+async fn debezium_seed_unwraps_changes_and_drops_deletes_and_tombstones() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = replay_into(
+        "examples/configs/dbserver-customers.json",
+        &["events/dbserver-customers-msk.json"],
+        dir.path(),
     )
-    .unwrap_err()
-    .to_string();
-    assert!(
-        err.contains("transforms: single message transforms are not supported yet"),
-        "{err}"
+    .await
+    .unwrap();
+    // Offsets: 0 snapshot read, 1 create, 2 update, 3 delete, 4 tombstone. The pasted config
+    // (comments, trailing comma, deprecated drop.tombstones=true) drops the last two.
+    assert_eq!(
+        text_tree(dir.path()),
+        expect(&[
+            (
+                "topics/dbserver.inventory.customers/yymmdd=20231001/dbserver.inventory.customers+0+0000000000.json",
+                concat!(r#"{"id":1001,"first_name":"Sally","last_name":"Thomas","email":"sally.thomas@acme.com","dt":"20231001"}"#, "\n").to_owned()
+            ),
+            (
+                "topics/dbserver.inventory.customers/yymmdd=20231002/dbserver.inventory.customers+0+0000000001.json",
+                concat!(
+                    r#"{"id":1004,"first_name":"Anne","last_name":"Kretchmar","email":"annek@noanswer.org","dt":"20231002"}"#, "\n",
+                    r#"{"id":1004,"first_name":"Anne Marie","last_name":"Kretchmar","email":"annek@noanswer.org","dt":"20231002"}"#, "\n"
+                )
+                .to_owned()
+            ),
+        ])
+    );
+    assert_eq!(
+        (
+            s[0].records_in,
+            s[0].records_written,
+            s[0].dropped_by_rule,
+            s[0].errored
+        ),
+        (5, 3, 2, 0)
     );
 }

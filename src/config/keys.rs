@@ -218,8 +218,14 @@ pub const KEYS: &[KeySpec] = &[
     used(
         "errors.tolerance",
         Some("none"),
-        "`none`: a bad record fails the invocation with its topic, partition, offset and reason.",
+        "`none`: a bad record fails the invocation with its topic, partition, offset and reason. `all`: it goes to `errors.prefix` with that reason and the others are written.",
         None,
+    ),
+    used(
+        "errors.prefix",
+        None,
+        "With `errors.tolerance=all`: where failed records go, one JSON object per offset cell named like a data file; default `{topics.dir}/_errors`.",
+        Some("This sink's own key; Connect's dead-letter queue is a topic."),
     ),
     used(
         "schema.compatibility",

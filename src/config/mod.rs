@@ -16,6 +16,7 @@ use crate::partitioner::time_based::{TimeBasedKind, TimeBasedPartitioner};
 use crate::partitioner::{DefaultPartitioner, FieldPartitioner, Partitioner, TimestampExtractor};
 use crate::plan::KeyLayout;
 use crate::storage::{S3Settings, Sse};
+use crate::transform::TransformChain;
 
 use keys::{IGNORED_PREFIXES, KeyRole, is_secret, spec, suggestion};
 pub use source::{Origin, RawConfig};
@@ -125,6 +126,12 @@ pub struct Config {
     pub upload_concurrency: usize,
     pub deadline_margin_ms: u64,
     pub partial_batch_response: bool,
+    /// `errors.tolerance=all`: records that cannot be written go to `errors_prefix`.
+    pub errors_tolerance_all: bool,
+    /// Where failed records go (`errors.prefix`, default `{topics.dir}/_errors`).
+    pub errors_prefix: String,
+    /// The single message transforms (`transforms`, `predicates`), applied after the converters.
+    pub transforms: TransformChain,
     /// Every key with its effective value (defaults included), secrets redacted.
     pub effective: Vec<(String, String)>,
     /// Keys accepted without effect, with the reason.
@@ -261,8 +268,8 @@ impl Config {
                             key.to_owned(),
                             "converter option without effect here".to_owned(),
                         ));
-                    } else if key == "transforms" || key.starts_with("transforms.") {
-                        r.error(key, "single message transforms are not supported yet; remove `transforms` and its options");
+                    } else if crate::transform::is_transform_key(key) {
+                        // Validated by TransformChain::from_raw below.
                     } else {
                         let hint = suggestion(key)
                             .map(|s| format!(" (did you mean {s:?}?)"))
@@ -272,6 +279,22 @@ impl Config {
                 }
             }
         }
+
+        let transforms = match TransformChain::from_raw(raw) {
+            Ok((chain, consumed)) => {
+                for key in consumed {
+                    if let Some(value) = r.raw(&key) {
+                        r.effective.push((key, value.to_owned()));
+                    }
+                }
+                warnings.extend(chain.warnings());
+                chain
+            }
+            Err(errors) => {
+                r.errors.extend(errors);
+                TransformChain::default()
+            }
+        };
 
         let topics = match (r.raw("topics"), r.raw("topics.regex")) {
             (Some(_), Some(_)) => {
@@ -535,10 +558,21 @@ impl Config {
             }
             _ => NullValueBehavior::Fail,
         };
-        if r.choice("errors.tolerance", &["none", "all"]) == Some("all") {
+        let errors_tolerance_all = r.choice("errors.tolerance", &["none", "all"]) == Some("all");
+        let errors_prefix = match r.string("errors.prefix").filter(|p| !p.is_empty()) {
+            Some(p) => p
+                .trim_end_matches(layout.directory_delim.as_str())
+                .to_owned(),
+            None if layout.topics_dir.is_empty() => "_errors".to_owned(),
+            None => format!("{}{}_errors", layout.topics_dir, layout.directory_delim),
+        };
+        if errors_prefix
+            .split('/')
+            .any(|s| s.is_empty() || s == "." || s == "..")
+        {
             r.error(
-                "errors.tolerance",
-                "all is not supported yet; allowed here: none",
+                "errors.prefix",
+                "must be a relative prefix without empty, `.` or `..` segments",
             );
         }
         r.choice(
@@ -599,6 +633,9 @@ impl Config {
             upload_concurrency,
             deadline_margin_ms,
             partial_batch_response,
+            errors_tolerance_all,
+            errors_prefix,
+            transforms,
             effective,
             ignored,
             warnings,
