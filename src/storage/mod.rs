@@ -25,10 +25,7 @@ pub struct ObjectPut {
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("cannot write {key}: {error}")]
-    Io {
-        key: String,
-        error: std::io::Error,
-    },
+    Io { key: String, error: std::io::Error },
     #[error("refusing object key {key:?}: {reason}")]
     InvalidKey { key: String, reason: &'static str },
     #[error("cannot write s3://{bucket}/{key}: {message}")]
