@@ -14,10 +14,15 @@ use serde_json::Value;
 
 use crate::config::{Config, NullValueBehavior};
 use crate::convert::ConvertError;
+use crate::convert::Converted;
 use crate::event::{
-    DecodeError, PartitionBatch, RecordPosition, SinkRecord, TimestampType, decode,
+    DecodeError, Header, PartitionBatch, RecordPosition, SinkRecord, TimestampType, decode,
 };
+use crate::format::EncodeRecord;
+use crate::format::Format;
+use crate::format::schema::schema_fingerprint;
 use crate::partitioner::{PartitionError, RecordView};
+use crate::plan::FilePlan;
 use crate::plan::{MAX_KEY_BYTES, Placement, plan_files};
 use crate::storage::{ObjectPut, ObjectStore, StoreError};
 use crate::transform::{TransformError, TransformRecord};
@@ -96,9 +101,29 @@ pub struct FileSummary {
     pub bytes: usize,
     pub start_offset: i64,
     pub end_offset: i64,
-    /// An object under `errors.prefix` holding records that could not be written.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
-    pub errors: bool,
+    /// What the object holds; data files leave it out of the JSON summary.
+    #[serde(skip_serializing_if = "ObjectKind::is_data")]
+    pub kind: ObjectKind,
+}
+
+/// What an object written by an invocation holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ObjectKind {
+    /// Record values (or envelopes): the data file.
+    Data,
+    /// The keys of a data file's records (`store.kafka.keys`), in the same order.
+    Keys,
+    /// The headers of a data file's records (`store.kafka.headers`), in the same order.
+    Headers,
+    /// Records that could not be written, with the reason (`errors.tolerance=all`).
+    Errors,
+}
+
+impl ObjectKind {
+    fn is_data(&self) -> bool {
+        *self == ObjectKind::Data
+    }
 }
 
 /// A partition whose records were not all written; with partial batch responses the mapping
@@ -155,6 +180,51 @@ impl InvocationSummary {
     }
 }
 
+/// A record ready to be encoded: its value (or envelope), and its key and headers for the
+/// sidecar files.
+struct Placed {
+    value: Converted,
+    key: Option<Converted>,
+    headers: Value,
+}
+
+/// What a format sees of the record at `index` of the batch.
+fn encode_record<'a>(
+    batch: &'a PartitionBatch,
+    index: usize,
+    value: &'a Value,
+    schema: Option<&'a Value>,
+    raw_value: Option<&'a [u8]>,
+) -> EncodeRecord<'a> {
+    let r = &batch.records[index];
+    EncodeRecord {
+        value,
+        schema,
+        raw_value,
+        topic: &batch.topic,
+        partition: batch.partition,
+        offset: r.offset,
+        timestamp: r.timestamp,
+    }
+}
+
+/// The longest suffix a sidecar adds to a data file's key (`.headers` + an extension).
+const SIDECAR_SUFFIX_BYTES: usize = 24;
+
+/// Headers as JSON: `[{"key": name, "value": text}]` in record order, the value as UTF-8 text
+/// when it is valid UTF-8, else base64 with `"base64": true`.
+fn headers_json(headers: &[Header]) -> Value {
+    Value::Array(
+        headers
+            .iter()
+            .map(|h| match std::str::from_utf8(&h.value) {
+                Ok(text) => serde_json::json!({"key": h.name, "value": text}),
+                Err(_) => serde_json::json!({"key": h.name, "value": STANDARD.encode(&h.value), "base64": true}),
+            })
+            .collect(),
+    )
+}
+
 /// How one invocation runs: its clock reading, its deadline and its failure mode.
 #[derive(Debug, Clone, Copy)]
 pub struct Invocation {
@@ -173,8 +243,8 @@ pub struct Sink {
 
 /// The files of one partition batch, encoded and ready to upload.
 struct PreparedBatch {
-    /// Data files (`false`) and error objects (`true`).
-    puts: Vec<(ObjectPut, bool)>,
+    /// Data files, their sidecars and error objects.
+    puts: Vec<(ObjectPut, ObjectKind)>,
     dropped: usize,
 }
 
@@ -232,7 +302,7 @@ impl Sink {
                 .map(|t| invocation.now_ms.saturating_sub(t).max(0)),
             ..InvocationSummary::default()
         };
-        let mut puts: Vec<(usize, ObjectPut, bool)> = Vec::new();
+        let mut puts: Vec<(usize, ObjectPut, ObjectKind)> = Vec::new();
         let mut failures: Vec<Option<SinkError>> = (0..batches.len()).map(|_| None).collect();
         for (i, batch) in batches.iter().enumerate() {
             summary.records_in += batch.records.len();
@@ -246,7 +316,7 @@ impl Sink {
             match prepared {
                 Ok(p) => {
                     summary.dropped_by_rule += p.dropped;
-                    puts.extend(p.puts.into_iter().map(|(put, errors)| (i, put, errors)));
+                    puts.extend(p.puts.into_iter().map(|(put, kind)| (i, put, kind)));
                 }
                 Err(e) if cfg.partial_batch_response => failures[i] = Some(e),
                 Err(e) => return Err(e),
@@ -254,7 +324,7 @@ impl Sink {
         }
         let files: Vec<(usize, FileSummary)> = puts
             .iter()
-            .map(|(i, p, errors)| {
+            .map(|(i, p, kind)| {
                 (
                     *i,
                     FileSummary {
@@ -263,7 +333,7 @@ impl Sink {
                         bytes: p.body.len(),
                         start_offset: p.start_offset,
                         end_offset: p.end_offset,
-                        errors: *errors,
+                        kind: *kind,
                     },
                 )
             })
@@ -340,10 +410,10 @@ impl Sink {
             .collect();
         for (i, file) in files {
             if !failed.contains(&i) {
-                if file.errors {
-                    summary.errored += file.records;
-                } else {
-                    summary.records_written += file.records;
+                match file.kind {
+                    ObjectKind::Errors => summary.errored += file.records,
+                    ObjectKind::Data => summary.records_written += file.records,
+                    ObjectKind::Keys | ObjectKind::Headers => {}
                 }
                 summary.bytes_written += file.bytes;
                 summary.files.push(file);
@@ -361,16 +431,16 @@ impl Sink {
         let cfg = &*self.config;
         let mut placements = Vec::with_capacity(batch.records.len());
         let mut kept: Vec<usize> = Vec::with_capacity(batch.records.len());
-        let mut values: Vec<Value> = Vec::with_capacity(batch.records.len());
+        let mut values: Vec<Placed> = Vec::with_capacity(batch.records.len());
         let mut dropped = 0;
         let mut failed: Vec<(usize, String)> = Vec::new();
         let tolerate = cfg.errors_tolerance_all;
         for (index, record) in batch.records.iter().enumerate() {
             match self.place(batch, record, now_ms) {
-                Ok(Some((placement, value))) => {
+                Ok(Some((placement, placed))) => {
                     placements.push(placement);
                     kept.push(index);
-                    values.push(value);
+                    values.push(placed);
                 }
                 Ok(None) => dropped += 1,
                 Err(failure) if tolerate => failed.push((index, failure.to_string())),
@@ -393,30 +463,17 @@ impl Sink {
                 file.start_offset,
                 format.extension(),
             );
-            let encoded = if key.len() > MAX_KEY_BYTES {
+            let encoded = if key.len() + SIDECAR_SUFFIX_BYTES > MAX_KEY_BYTES {
                 Err(RecordFailure::KeyTooLong {
                     len: key.len(),
                     key: key.clone(),
                 }
                 .to_string())
             } else {
-                format
-                    .encode(file.records.iter().map(|&i| &values[i]))
-                    .map_err(|error| format!("encoding {key}: {error}"))
+                self.encode_file(batch, &file, &kept, &values, &key)
             };
             match encoded {
-                Ok(body) => puts.push((
-                    ObjectPut {
-                        key,
-                        body: Bytes::from(body),
-                        content_type: format.content_type(),
-                        content_encoding: format.content_encoding(),
-                        start_offset: file.start_offset,
-                        end_offset: file.end_offset,
-                        record_count: file.records.len(),
-                    },
-                    false,
-                )),
+                Ok(objects) => puts.extend(objects),
                 Err(reason) if tolerate => {
                     failed.extend(file.records.iter().map(|&i| (kept[i], reason.clone())));
                 }
@@ -434,10 +491,88 @@ impl Sink {
             puts.extend(
                 self.error_objects(batch, &failed)
                     .into_iter()
-                    .map(|p| (p, true)),
+                    .map(|p| (p, ObjectKind::Errors)),
             );
         }
         Ok(PreparedBatch { puts, dropped })
+    }
+
+    /// Encodes one planned file, and its key and header sidecars when configured. All or
+    /// nothing: an error names the object that could not be encoded.
+    fn encode_file(
+        &self,
+        batch: &PartitionBatch,
+        file: &FilePlan,
+        kept: &[usize],
+        values: &[Placed],
+        key: &str,
+    ) -> Result<Vec<(ObjectPut, ObjectKind)>, String> {
+        let cfg = &*self.config;
+        let object = |key: String, body: Vec<u8>, format: &Format, kind| {
+            (
+                ObjectPut {
+                    key,
+                    body: Bytes::from(body),
+                    content_type: format.content_type(),
+                    content_encoding: format.content_encoding(),
+                    start_offset: file.start_offset,
+                    end_offset: file.end_offset,
+                    record_count: file.records.len(),
+                },
+                kind,
+            )
+        };
+        let data: Vec<EncodeRecord<'_>> = file
+            .records
+            .iter()
+            .map(|&i| {
+                let p = &values[i];
+                encode_record(
+                    batch,
+                    kept[i],
+                    &p.value.data,
+                    p.value.schema.as_ref(),
+                    batch.records[kept[i]].value.as_deref(),
+                )
+            })
+            .collect();
+        let body = cfg
+            .format
+            .encode(&data, key)
+            .map_err(|error| format!("encoding {key}: {error}"))?;
+        let mut out = vec![object(key.to_owned(), body, &cfg.format, ObjectKind::Data)];
+        let base = key.strip_suffix(cfg.format.extension()).unwrap_or(key);
+        let sidecars = [
+            (&cfg.keys_format, ".keys", ObjectKind::Keys),
+            (&cfg.headers_format, ".headers", ObjectKind::Headers),
+        ];
+        for (format, infix, kind) in sidecars {
+            let Some(format) = format else { continue };
+            let sidecar_key = format!("{base}{infix}{}", format.extension());
+            let records: Vec<EncodeRecord<'_>> = file
+                .records
+                .iter()
+                .map(|&i| {
+                    let p = &values[i];
+                    let raw = &batch.records[kept[i]];
+                    match kind {
+                        ObjectKind::Keys => encode_record(
+                            batch,
+                            kept[i],
+                            p.key.as_ref().map_or(&Value::Null, |k| &k.data),
+                            p.key.as_ref().and_then(|k| k.schema.as_ref()),
+                            raw.key.as_deref(),
+                        ),
+                        _ => encode_record(batch, kept[i], &p.headers, None, None),
+                    }
+                })
+                .collect();
+            let body = format
+                .encode(&records, &sidecar_key)
+                .map_err(|error| format!("encoding {sidecar_key}: {error}"))?;
+            out.push(object(sidecar_key, body, format, kind));
+        }
+        Ok(out)
     }
 
     /// Converts, transforms and partitions one record. `Ok(None)`: dropped by an explicit rule
@@ -447,8 +582,10 @@ impl Sink {
         batch: &PartitionBatch,
         record: &SinkRecord,
         now_ms: i64,
-    ) -> Result<Option<(Placement, Value)>, RecordFailure> {
+    ) -> Result<Option<(Placement, Placed)>, RecordFailure> {
         let cfg = &*self.config;
+        let mut headers = None;
+        let mut key = None;
         let mut value = cfg
             .value_converter
             .convert(record.value.as_deref(), "value.converter")
@@ -456,25 +593,31 @@ impl Sink {
                 converter: "value.converter",
                 error,
             })?;
-        if !cfg.transforms.is_empty() {
-            let key = cfg
+        if !cfg.transforms.is_empty() || cfg.needs_keys() {
+            key = cfg
                 .key_converter
                 .convert(record.key.as_deref(), "key.converter")
                 .map_err(|error| RecordFailure::Convert {
                     converter: "key.converter",
                     error,
                 })?;
+        }
+        if !cfg.transforms.is_empty() {
             let input = TransformRecord {
                 topic: batch.topic.clone(),
                 partition: batch.partition,
                 offset: record.offset,
                 timestamp: record.timestamp,
-                key,
+                key: key.take(),
                 value,
                 headers: record.headers.clone(),
             };
             match cfg.transforms.apply(input)? {
-                Some(out) => value = out.value,
+                Some(out) => {
+                    value = out.value;
+                    key = out.key;
+                    headers = Some(out.headers);
+                }
                 None => return Ok(None),
             }
         }
@@ -499,13 +642,39 @@ impl Sink {
             (Some(r), Some(t)) => Some(t.div_euclid(r)),
             _ => None,
         };
+        let headers = headers_json(headers.as_deref().unwrap_or(&record.headers));
+        let value = if cfg.envelope {
+            Converted {
+                data: serde_json::json!({
+                    "topic": batch.topic,
+                    "partition": batch.partition,
+                    "offset": record.offset,
+                    "timestamp": record.timestamp,
+                    "key": key.as_ref().map(|k| k.data.clone()),
+                    "headers": headers.clone(),
+                    "value": value.data,
+                }),
+                schema: None,
+            }
+        } else {
+            value
+        };
+        let schema = cfg
+            .format
+            .splits_on_schema()
+            .then(|| schema_fingerprint(value.schema.as_ref()));
         Ok(Some((
             Placement {
                 offset: record.offset,
                 path,
                 window,
+                schema,
             },
-            value.data,
+            Placed {
+                value,
+                key,
+                headers,
+            },
         )))
     }
 

@@ -14,6 +14,9 @@ pub struct Placement {
     pub path: String,
     /// `floor(timestamp / rotate.interval.ms)` when rotation by record time is on.
     pub window: Option<i64>,
+    /// A fingerprint of the record's schema, for formats whose files hold one schema: a schema
+    /// change starts a new file, as Confluent rotates on schema change.
+    pub schema: Option<u64>,
 }
 
 /// One output file of a partition batch.
@@ -28,15 +31,18 @@ pub struct FilePlan {
     pub records: Vec<usize>,
 }
 
+/// What makes two records share a file: offset cell, partition path, window, schema.
+type FileGroup<'a> = (i64, &'a str, Option<i64>, Option<u64>);
+
 /// Groups the placements of one partition batch (in offset order) into files, ordered by
 /// start offset. `flush_size` is at least 1.
 pub fn plan_files(placements: &[Placement], flush_size: u64) -> Vec<FilePlan> {
     let flush = i64::try_from(flush_size.max(1)).unwrap_or(i64::MAX);
-    let mut files: BTreeMap<(i64, &str, Option<i64>), FilePlan> = BTreeMap::new();
+    let mut files: BTreeMap<FileGroup<'_>, FilePlan> = BTreeMap::new();
     for (index, p) in placements.iter().enumerate() {
         let cell = p.offset.div_euclid(flush);
         let file = files
-            .entry((cell, p.path.as_str(), p.window))
+            .entry((cell, p.path.as_str(), p.window, p.schema))
             .or_insert_with(|| FilePlan {
                 encoded_path: p.path.clone(),
                 start_offset: p.offset,
@@ -108,7 +114,20 @@ mod tests {
             offset,
             path: path.to_owned(),
             window,
+            schema: None,
         }
+    }
+
+    #[test]
+    fn a_schema_change_starts_a_new_file() {
+        let mut placements: Vec<_> = (0..4).map(|o| p(o, "x", None)).collect();
+        placements[2].schema = Some(7);
+        placements[3].schema = Some(7);
+        let starts: Vec<i64> = plan_files(&placements, 100)
+            .iter()
+            .map(|f| f.start_offset)
+            .collect();
+        assert_eq!(starts, vec![0, 2]);
     }
 
     #[test]

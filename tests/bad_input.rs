@@ -250,7 +250,11 @@ async fn errors_tolerance_all_writes_the_good_and_parks_the_bad_with_its_reason(
     assert_eq!(errors[0]["topic"], "orders");
     assert_eq!(errors[0]["partition"], 2);
     assert_eq!(errors[0]["timestamp"], 1696122000000i64);
-    let summary_error_file = s.files.iter().find(|f| f.errors).unwrap();
+    let summary_error_file = s
+        .files
+        .iter()
+        .find(|f| f.kind == kafka_s3_sink::handler::ObjectKind::Errors)
+        .unwrap();
     assert_eq!(summary_error_file.records, 3);
 
     // The same batch again: the same bytes under the same keys.

@@ -114,8 +114,64 @@ pub const KEYS: &[KeySpec] = &[
     used(
         "format.class",
         Some("JsonFormat"),
-        "Output format: `io.confluent.connect.s3.format.json.JsonFormat` (short name accepted).",
+        "Output format: `JsonFormat`, `ParquetFormat`, `AvroFormat` or `ByteArrayFormat` (`io.confluent.connect.s3.format.*`; short names accepted).",
         Some("Confluent has no default."),
+    ),
+    used(
+        "store.kafka.keys",
+        Some("false"),
+        "Write each data file's record keys to a sidecar beside it (`orders+0+0000000000.keys.avro`), in record order.",
+        None,
+    ),
+    used(
+        "keys.format.class",
+        Some("AvroFormat"),
+        "Format of the key sidecar: `AvroFormat`, `JsonFormat` or `ParquetFormat`.",
+        None,
+    ),
+    used(
+        "store.kafka.headers",
+        Some("false"),
+        "Write each data file's record headers to a sidecar (`.headers.avro`): per record a list of `{key, value}`, values as UTF-8 text or base64 with `base64: true`.",
+        Some("The header layout is this sink's."),
+    ),
+    used(
+        "headers.format.class",
+        Some("AvroFormat"),
+        "Format of the header sidecar: `AvroFormat`, `JsonFormat` or `ParquetFormat`.",
+        None,
+    ),
+    used(
+        "format.envelope",
+        Some("false"),
+        "Write every record as `{topic, partition, offset, timestamp, key, headers, value}` in the configured format, one line or row per record, so query engines see keys and headers beside values.",
+        Some("This sink's own key."),
+    ),
+    used(
+        "parquet.codec",
+        Some("snappy"),
+        "ParquetFormat compression: `snappy`, `gzip`, `zstd`, `lz4`, `none` (`.snappy.parquet`, `.gz.parquet`, ...).",
+        Some("Also writes schemaless JSON, with a schema inferred per file (see README)."),
+    ),
+    used(
+        "avro.codec",
+        Some("null"),
+        "AvroFormat compression: `null`, `deflate`, `snappy`, `zstandard`.",
+        Some(
+            "Also writes schemaless JSON, with a schema inferred per file; the sync marker is derived from the object key, so replays are byte-identical.",
+        ),
+    ),
+    used(
+        "format.bytearray.separator",
+        Some("\\n"),
+        "ByteArrayFormat: bytes written after each raw value.",
+        None,
+    ),
+    used(
+        "format.bytearray.extension",
+        Some(".bin"),
+        "ByteArrayFormat: the file extension.",
+        None,
     ),
     used(
         "s3.compression.type",

@@ -10,7 +10,10 @@ use chrono_tz::Tz;
 use regex_lite::Regex;
 
 use crate::convert::Converter;
-use crate::format::{Compression, Format, JsonFormat};
+use crate::format::{
+    AvroCodec, AvroFormat, ByteArrayFormat, Compression, Format, JsonFormat, ParquetCodec,
+    ParquetFormat,
+};
 use crate::partitioner::joda::{JodaPattern, Locale};
 use crate::partitioner::time_based::{TimeBasedKind, TimeBasedPartitioner};
 use crate::partitioner::{DefaultPartitioner, FieldPartitioner, Partitioner, TimestampExtractor};
@@ -126,6 +129,12 @@ pub struct Config {
     pub upload_concurrency: usize,
     pub deadline_margin_ms: u64,
     pub partial_batch_response: bool,
+    /// `store.kafka.keys`: the format of the key sidecar beside each data file.
+    pub keys_format: Option<Format>,
+    /// `store.kafka.headers`: the format of the header sidecar beside each data file.
+    pub headers_format: Option<Format>,
+    /// `format.envelope`: write key, value, headers and coordinates as one record.
+    pub envelope: bool,
     /// `errors.tolerance=all`: records that cannot be written go to `errors_prefix`.
     pub errors_tolerance_all: bool,
     /// Where failed records go (`errors.prefix`, default `{topics.dir}/_errors`).
@@ -537,15 +546,69 @@ impl Config {
                 "ByteArrayFormat",
             ],
         ) {
-            Some("JsonFormat") | None => Format::Json(JsonFormat::new(compression)),
-            Some(other) => {
-                r.error(
-                    "format.class",
-                    format!("{other} is not supported yet; supported: JsonFormat"),
-                );
-                Format::Json(JsonFormat::new(compression))
+            Some("ParquetFormat") => {
+                let text = r.string("parquet.codec").unwrap_or_default();
+                match ParquetCodec::parse(&text) {
+                    Some(codec) => Format::Parquet(Box::new(ParquetFormat::new(codec))),
+                    None => {
+                        r.error(
+                            "parquet.codec",
+                            format!(
+                                "{text:?} is not allowed; allowed: snappy, gzip, zstd, lz4, none"
+                            ),
+                        );
+                        Format::Parquet(Box::new(ParquetFormat::new(ParquetCodec::Snappy)))
+                    }
+                }
+            }
+            Some("AvroFormat") => {
+                let text = r.string("avro.codec").unwrap_or_default();
+                match AvroCodec::parse(&text) {
+                    Some(codec) => Format::Avro(AvroFormat::new(codec)),
+                    None => {
+                        r.error(
+                            "avro.codec",
+                            format!(
+                                "{text:?} is not allowed; allowed: null, deflate, snappy, zstandard"
+                            ),
+                        );
+                        Format::Avro(AvroFormat::new(AvroCodec::Null))
+                    }
+                }
+            }
+            Some("ByteArrayFormat") => {
+                let separator = match r.raw("format.bytearray.separator") {
+                    Some(_) => unescape_separator(
+                        &r.string("format.bytearray.separator").unwrap_or_default(),
+                    ),
+                    None => ByteArrayFormat::DEFAULT_SEPARATOR.to_vec(),
+                };
+                let extension = r.string("format.bytearray.extension").unwrap_or_default();
+                Format::ByteArray(ByteArrayFormat::new(separator, extension))
+            }
+            _ => Format::Json(JsonFormat::new(compression)),
+        };
+        let sidecar = |r: &mut Reader<'_>, flag: &str, class_key: &str| -> Option<Format> {
+            if !r.boolean(flag).unwrap_or(false) {
+                return None;
+            }
+            match r.class(class_key, &["JsonFormat", "AvroFormat", "ParquetFormat"]) {
+                Some("JsonFormat") => Some(Format::Json(JsonFormat::new(compression))),
+                Some("ParquetFormat") => Some(Format::Parquet(Box::new(ParquetFormat::new(
+                    ParquetCodec::Snappy,
+                )))),
+                _ => Some(Format::Avro(AvroFormat::new(AvroCodec::Null))),
             }
         };
+        let keys_format = sidecar(&mut r, "store.kafka.keys", "keys.format.class");
+        let headers_format = sidecar(&mut r, "store.kafka.headers", "headers.format.class");
+        let envelope = r.boolean("format.envelope").unwrap_or(false);
+        if compression != Compression::None && !matches!(format, Format::Json(_)) {
+            warnings.push(format!(
+                "s3.compression.type applies to JsonFormat only; {} files use their own codec",
+                format.class_name()
+            ));
+        }
 
         let null_values = match r.choice("behavior.on.null.values", &["fail", "ignore", "write"]) {
             Some("ignore") => NullValueBehavior::Ignore,
@@ -633,6 +696,9 @@ impl Config {
             upload_concurrency,
             deadline_margin_ms,
             partial_batch_response,
+            keys_format,
+            headers_format,
+            envelope,
             errors_tolerance_all,
             errors_prefix,
             transforms,
@@ -640,6 +706,11 @@ impl Config {
             ignored,
             warnings,
         })
+    }
+
+    /// Whether record keys must be converted (sidecars or envelopes write them).
+    pub fn needs_keys(&self) -> bool {
+        self.keys_format.is_some() || self.envelope
     }
 
     /// Whether the record time must be extracted (time-based paths or rotation windows).
@@ -702,6 +773,14 @@ fn s3_settings(r: &mut Reader<'_>) -> S3Settings {
         .parse::<u32>("s3.part.retries", "a non-negative integer")
         .unwrap_or(3);
     s
+}
+
+/// `format.bytearray.separator` as Java reads a properties value: `\\n`, `\\r`, `\\t` escapes.
+fn unescape_separator(text: &str) -> Vec<u8> {
+    text.replace("\\n", "\n")
+        .replace("\\r", "\r")
+        .replace("\\t", "\t")
+        .into_bytes()
 }
 
 fn is_converter_option(key: &str) -> bool {

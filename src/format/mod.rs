@@ -1,10 +1,20 @@
 //! Output formats: how a file's records become bytes.
+//!
+//! Row formats (JSON lines, raw bytes) write each record as it comes; batch formats (Parquet,
+//! Avro) need one schema per file, so files of those formats are also split where the
+//! record schema changes (see [`Format::splits_on_schema`]).
 
+pub mod avro;
+pub mod bytearray;
 pub mod json;
+pub mod parquet;
+pub mod schema;
 
-use serde_json::Value;
-
+pub use avro::{AvroCodec, AvroFormat};
+pub use bytearray::ByteArrayFormat;
 pub use json::JsonFormat;
+pub use parquet::{ParquetCodec, ParquetFormat};
+pub use schema::EncodeRecord;
 
 /// Compression applied to a whole file (`s3.compression.type`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,13 +39,20 @@ pub enum FormatError {
 #[derive(Debug, Clone)]
 pub enum Format {
     Json(JsonFormat),
+    // Boxed: writer properties are large and the other variants small.
+    Parquet(Box<ParquetFormat>),
+    Avro(AvroFormat),
+    ByteArray(ByteArrayFormat),
 }
 
 impl Format {
-    /// The file extension, compression suffix included (`.json.gz`).
-    pub fn extension(&self) -> &'static str {
+    /// The file extension, compression suffix included (`.json.gz`, `.snappy.parquet`).
+    pub fn extension(&self) -> &str {
         match self {
             Format::Json(f) => f.extension(),
+            Format::Parquet(f) => f.extension(),
+            Format::Avro(f) => f.extension(),
+            Format::ByteArray(f) => f.extension(),
         }
     }
 
@@ -43,6 +60,9 @@ impl Format {
     pub fn content_type(&self) -> &'static str {
         match self {
             Format::Json(_) => "application/json",
+            Format::Parquet(_) => "application/vnd.apache.parquet",
+            Format::Avro(_) => "application/avro",
+            Format::ByteArray(_) => "application/octet-stream",
         }
     }
 
@@ -50,16 +70,23 @@ impl Format {
     pub fn content_encoding(&self) -> Option<&'static str> {
         match self {
             Format::Json(f) => f.content_encoding(),
+            _ => None,
         }
     }
 
-    /// Encodes the values of one file, in order. The same values give the same bytes.
-    pub fn encode<'a>(
-        &self,
-        values: impl ExactSizeIterator<Item = &'a Value>,
-    ) -> Result<Vec<u8>, FormatError> {
+    /// Whether a file must hold records of a single schema (Parquet and Avro files carry one).
+    pub fn splits_on_schema(&self) -> bool {
+        matches!(self, Format::Parquet(_) | Format::Avro(_))
+    }
+
+    /// Encodes the records of one file, in order. The same records under the same key give
+    /// the same bytes (`key` seeds the Avro sync marker).
+    pub fn encode(&self, records: &[EncodeRecord<'_>], key: &str) -> Result<Vec<u8>, FormatError> {
         match self {
-            Format::Json(f) => f.encode(values),
+            Format::Json(f) => f.encode(records.iter().map(|r| r.value)),
+            Format::Parquet(f) => f.encode(records),
+            Format::Avro(f) => f.encode(records, key),
+            Format::ByteArray(f) => f.encode(records),
         }
     }
 
@@ -67,6 +94,9 @@ impl Format {
     pub fn class_name(&self) -> &'static str {
         match self {
             Format::Json(_) => JsonFormat::CLASS,
+            Format::Parquet(_) => ParquetFormat::CLASS,
+            Format::Avro(_) => AvroFormat::CLASS,
+            Format::ByteArray(_) => ByteArrayFormat::CLASS,
         }
     }
 }

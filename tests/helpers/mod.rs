@@ -63,6 +63,33 @@ pub async fn replay_into(
     Ok(out)
 }
 
+/// Like [`replay_into`], with extra keys that override the file's (as `S3_SINK_*` variables
+/// would).
+pub async fn replay_into_with(
+    config_rel: &str,
+    overrides: &[(&str, &str)],
+    events: &[&str],
+    dir: &Path,
+) -> Result<Vec<InvocationSummary>, SinkError> {
+    let env: Vec<(String, String)> = overrides
+        .iter()
+        .map(|(k, v)| {
+            (
+                format!("S3_SINK_{}", k.to_uppercase().replace('.', "_")),
+                (*v).to_owned(),
+            )
+        })
+        .collect();
+    let config = Arc::new(config::load(Some(&repo(config_rel)), &env).expect("config is valid"));
+    let sink = Sink::new(config, Arc::new(LocalStore::new(dir)));
+    let mut out = Vec::new();
+    for e in events {
+        let bytes = std::fs::read(repo(e)).unwrap();
+        out.push(sink.handle(&parse_event_json(&bytes).unwrap(), 0).await?);
+    }
+    Ok(out)
+}
+
 /// Runs a Kafka event given as JSON text with a config given as `(key, value)` pairs.
 pub async fn run_inline(
     pairs: &[(&str, &str)],
