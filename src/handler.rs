@@ -208,6 +208,9 @@ fn encode_record<'a>(
     }
 }
 
+/// The partition path of tombstones with `behavior.on.null.values=write`, as Confluent's.
+const TOMBSTONE_PATH: &str = "tombstone";
+
 /// The longest suffix a sidecar adds to a data file's key (`.headers` + an extension).
 const SIDECAR_SUFFIX_BYTES: usize = 24;
 
@@ -625,6 +628,27 @@ impl Sink {
             return match cfg.null_values {
                 NullValueBehavior::Fail => Err(RecordFailure::NullValue),
                 NullValueBehavior::Ignore => Ok(None),
+                // As Confluent: tombstones go to the `tombstone` partition path, so readers of
+                // the data paths never see them, and their keys say what was deleted.
+                NullValueBehavior::Write => Ok(Some((
+                    Placement {
+                        offset: record.offset,
+                        path: TOMBSTONE_PATH.to_owned(),
+                        window: None,
+                        schema: cfg
+                            .format
+                            .splits_on_schema()
+                            .then(|| schema_fingerprint(None)),
+                    },
+                    Placed {
+                        value: Converted {
+                            data: Value::Null,
+                            schema: None,
+                        },
+                        key,
+                        headers: headers_json(headers.as_deref().unwrap_or(&record.headers)),
+                    },
+                ))),
             };
         };
         let view = RecordView {

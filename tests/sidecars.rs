@@ -179,3 +179,51 @@ async fn seed_configs_switched_to_parquet_and_avro_keep_every_record() {
         }
     }
 }
+
+#[tokio::test]
+async fn tombstones_written_under_the_tombstone_path_with_their_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = &[
+        ("flush.size", "10"),
+        ("value.converter.schemas.enable", "false"),
+        ("key.converter", "StringConverter"),
+        ("behavior.on.null.values", "write"),
+        ("store.kafka.keys", "true"),
+        ("keys.format.class", "JsonFormat"),
+    ];
+    let event = r#"{"eventSource":"aws:kafka","records":{"t-0":[
+        {"topic":"t","partition":0,"offset":0,"timestamp":1,"key":"YQ==","value":"eyJ4IjoxfQ==","headers":[]},
+        {"topic":"t","partition":0,"offset":1,"timestamp":2,"key":"Yg==","value":null,"headers":[]}]}}"#;
+    let s = helpers::run_inline(cfg, event, dir.path()).await.unwrap();
+    assert_eq!(
+        (s.records_in, s.records_written, s.dropped_by_rule),
+        (2, 2, 0)
+    );
+    let tree = helpers::text_tree(dir.path());
+    assert_eq!(tree["topics/t/tombstone/t+0+0000000001.json"], "null\n");
+    assert_eq!(
+        tree["topics/t/tombstone/t+0+0000000001.keys.json"],
+        "\"b\"\n"
+    );
+    assert_eq!(
+        tree["topics/t/partition=0/t+0+0000000000.json"],
+        "{\"x\":1}\n"
+    );
+    assert_eq!(
+        tree["topics/t/partition=0/t+0+0000000000.keys.json"],
+        "\"a\"\n"
+    );
+
+    // Without stored keys the setting is refused at cold start.
+    let raw = kafka_s3_sink::config::RawConfig::from_pairs([
+        ("flush.size", "1"),
+        ("behavior.on.null.values", "write"),
+    ]);
+    let err = kafka_s3_sink::Config::from_raw(&raw)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("behavior.on.null.values: write needs store.kafka.keys=true"),
+        "{err}"
+    );
+}

@@ -268,7 +268,7 @@ pub const KEYS: &[KeySpec] = &[
     used(
         "behavior.on.null.values",
         Some("fail"),
-        "Tombstones (null values): `fail` the invocation or `ignore` them (counted as dropped by rule).",
+        "Tombstones (null values) left after the transforms: `fail` the invocation, `ignore` them (counted as dropped by rule), or `write` them as `null` under the `tombstone` partition path (needs `store.kafka.keys=true`).",
         None,
     ),
     used(

@@ -71,6 +71,8 @@ impl fmt::Display for ConfigError {
 pub enum NullValueBehavior {
     Fail,
     Ignore,
+    /// Written as a `null` value under the `tombstone` partition path, keys beside it.
+    Write,
 }
 
 /// Which topics the sink expects.
@@ -613,11 +615,13 @@ impl Config {
         let null_values = match r.choice("behavior.on.null.values", &["fail", "ignore", "write"]) {
             Some("ignore") => NullValueBehavior::Ignore,
             Some("write") => {
-                r.error(
-                    "behavior.on.null.values",
-                    "write is not supported yet; allowed here: fail, ignore",
-                );
-                NullValueBehavior::Fail
+                if keys_format.is_none() {
+                    r.error(
+                        "behavior.on.null.values",
+                        "write needs store.kafka.keys=true: a tombstone means nothing without its key",
+                    );
+                }
+                NullValueBehavior::Write
             }
             _ => NullValueBehavior::Fail,
         };
