@@ -270,6 +270,13 @@ fn locate(map_key: &str, record: &KafkaRecord) -> Result<(String, i32), DecodeEr
             }
         },
     };
+    // Topic names land in object keys: accept only what Kafka accepts.
+    if !is_legal_topic(&topic) {
+        return Err(DecodeError::Malformed(format!(
+            "topic {topic:?} at offset {} is not a legal Kafka topic name (1-249 of [A-Za-z0-9._-], not \".\" or \"..\")",
+            record.offset
+        )));
+    }
     let position = |message: String| DecodeError::BadRecord {
         position: RecordPosition {
             topic: topic.clone(),
@@ -286,6 +293,16 @@ fn locate(map_key: &str, record: &KafkaRecord) -> Result<(String, i32), DecodeEr
         return Err(position(format!("invalid offset {}", record.offset)));
     }
     Ok((topic, partition))
+}
+
+/// Kafka's rule for topic names.
+fn is_legal_topic(topic: &str) -> bool {
+    (1..=249).contains(&topic.len())
+        && topic != "."
+        && topic != ".."
+        && topic
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
 }
 
 fn decode_record(
@@ -485,6 +502,27 @@ mod tests {
         let b = decode(&converted).unwrap();
         assert_eq!(b[0].records[0].timestamp, Some(1595035749700));
         assert_eq!(b[0].records[0].headers[0].name, "headerKey");
+    }
+
+    #[test]
+    fn illegal_topic_names_are_refused() {
+        for topic in ["a/b", "..", "", "tab\\tx", "ü"] {
+            let json = format!(
+                r#"{{"eventSource":"aws:kafka","records":{{"x-0":[{{"topic":"{topic}","partition":0,"offset":1,"timestamp":1,"value":"eA==","headers":[]}}]}}}}"#
+            );
+            let e = parse_event_json(json.as_bytes()).unwrap();
+            let result = decode(&e);
+            if topic.is_empty() {
+                // An empty topic falls back to the map key "x".
+                assert_eq!(result.unwrap()[0].topic, "x");
+            } else {
+                let err = result.unwrap_err().to_string();
+                assert!(
+                    err.contains("not a legal Kafka topic name"),
+                    "{topic}: {err}"
+                );
+            }
+        }
     }
 
     #[test]

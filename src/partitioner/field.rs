@@ -48,8 +48,11 @@ impl FieldPartitioner {
             out.push('=');
             match v {
                 Value::String(s) => escape_into(&mut out, s, &self.delim),
-                Value::Number(n) => out.push_str(&n.to_string()),
-                Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+                // Numbers and booleans follow the same rule: `-1` under `directory.delim=-`.
+                Value::Number(n) => escape_into(&mut out, &n.to_string(), &self.delim),
+                Value::Bool(b) => {
+                    escape_into(&mut out, if *b { "true" } else { "false" }, &self.delim)
+                }
                 Value::Null => {
                     return Err(PartitionError::NullField {
                         field: name.clone(),
@@ -141,6 +144,14 @@ mod tests {
             p.encode_partition(Some(&schemaless(json!({"k": "a#b"}))))
                 .unwrap(),
             "k=a%23b"
+        );
+        let p = FieldPartitioner::new(vec!["k".into(), "n".into(), "b".into()], "-");
+        assert_eq!(
+            p.encode_partition(Some(&schemaless(
+                json!({"k": "a-b", "n": -1.5e-7, "b": true})
+            )))
+            .unwrap(),
+            "k=a%2Db-n=%2D1.5e%2D7-b=true"
         );
     }
 

@@ -73,9 +73,10 @@ impl TimestampExtractor {
                         Some(pattern) => {
                             let parsed = pattern.parse(s).map_err(|e| err(e.to_string()))?;
                             match parsed.offset {
-                                Some(offset) => {
-                                    Ok((parsed.local - offset).and_utc().timestamp_millis())
-                                }
+                                // In millis, as parse_iso8601_millis does: `NaiveDateTime -
+                                // FixedOffset` panics past chrono's last (or first) date.
+                                Some(offset) => Ok(parsed.local.and_utc().timestamp_millis()
+                                    - i64::from(offset.local_minus_utc()) * 1000),
                                 None => Ok(local_to_millis(parsed.local, *timezone)),
                             }
                         }
