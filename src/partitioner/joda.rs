@@ -133,7 +133,8 @@ impl Locale {
     }
 }
 
-const EN_MONTHS: [&str; 12] = [
+/// English month names, January first.
+pub(crate) const EN_MONTHS: [&str; 12] = [
     "January",
     "February",
     "March",
@@ -153,7 +154,8 @@ const EN_MONTHS_SHORT: [&str; 12] = [
 const KO_MONTHS: [&str; 12] = [
     "1월", "2월", "3월", "4월", "5월", "6월", "7월", "8월", "9월", "10월", "11월", "12월",
 ];
-const EN_DAYS: [&str; 7] = [
+/// English day names, Monday first.
+pub(crate) const EN_DAYS: [&str; 7] = [
     "Monday",
     "Tuesday",
     "Wednesday",

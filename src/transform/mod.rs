@@ -746,16 +746,7 @@ impl Options {
 // Helpers on Connect JSON schemas and values, shared by the transforms.
 
 /// A short description of a JSON value's kind, for error messages ("a string", "null").
-pub(crate) fn kind_of(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
-}
+pub(crate) use crate::partitioner::type_name as kind_of;
 
 /// The `type` of a Connect schema.
 pub(crate) fn schema_type(schema: &Value) -> Option<&str> {

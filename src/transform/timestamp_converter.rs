@@ -369,29 +369,9 @@ pub(crate) struct DateFormat {
 }
 
 const SUPPORTED_LETTERS: &str = "yMLdHkKhmsSEazZX";
-const MONTHS: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
-const DAYS: [&str; 7] = [
-    "Monday",
-    "Tuesday",
-    "Wednesday",
-    "Thursday",
-    "Friday",
-    "Saturday",
-    "Sunday",
-];
+// English names, the same tables the Joda formatter uses (Java's default locale is assumed
+// to be English here, as on a typical Connect worker).
+use crate::partitioner::joda::{EN_DAYS as DAYS, EN_MONTHS as MONTHS};
 
 fn is_numeric(c: char, count: usize) -> bool {
     matches!(c, 'y' | 'd' | 'H' | 'k' | 'K' | 'h' | 'm' | 's' | 'S')
