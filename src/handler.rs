@@ -214,6 +214,16 @@ const TOMBSTONE_PATH: &str = "tombstone";
 /// The longest suffix a sidecar adds to a data file's key (`.headers` + an extension).
 const SIDECAR_SUFFIX_BYTES: usize = 24;
 
+/// The record's headers (after the transforms, when they ran) as JSON, only when a header
+/// sidecar or the envelope writes them: most configurations never pay for it.
+fn placed_headers(cfg: &Config, transformed: Option<&[Header]>, record: &SinkRecord) -> Value {
+    if cfg.headers_format.is_some() || cfg.envelope {
+        headers_json(transformed.unwrap_or(&record.headers))
+    } else {
+        Value::Null
+    }
+}
+
 /// Headers as JSON: `[{"key": name, "value": text}]` in record order, the value as UTF-8 text
 /// when it is valid UTF-8, else base64 with `"base64": true`.
 fn headers_json(headers: &[Header]) -> Value {
@@ -307,6 +317,7 @@ impl Sink {
         };
         let mut puts: Vec<(usize, ObjectPut, ObjectKind)> = Vec::new();
         let mut failures: Vec<Option<SinkError>> = (0..batches.len()).map(|_| None).collect();
+        let mut dropped = vec![0; batches.len()];
         for (i, batch) in batches.iter().enumerate() {
             summary.records_in += batch.records.len();
             let prepared = if cfg.topics.allows(&batch.topic) {
@@ -318,7 +329,7 @@ impl Sink {
             };
             match prepared {
                 Ok(p) => {
-                    summary.dropped_by_rule += p.dropped;
+                    dropped[i] = p.dropped;
                     puts.extend(p.puts.into_iter().map(|(put, kind)| (i, put, kind)));
                 }
                 Err(e) if cfg.partial_batch_response => failures[i] = Some(e),
@@ -389,9 +400,8 @@ impl Sink {
                 });
             }
         }
-        for (i, failure) in failures.into_iter().enumerate() {
+        for (batch, failure) in batches.iter().zip(&failures) {
             if let Some(error) = failure {
-                let batch = &batches[i];
                 summary.records_retried += batch.records.len();
                 summary.failed_partitions.push(PartitionFailure {
                     topic: batch.topic.clone(),
@@ -402,17 +412,14 @@ impl Sink {
                 });
             }
         }
-        let failed: Vec<usize> = summary
-            .failed_partitions
-            .iter()
-            .filter_map(|f| {
-                batches
-                    .iter()
-                    .position(|b| b.topic == f.topic && b.partition == f.partition)
-            })
-            .collect();
+        // A failed partition's records are all counted as retried, its drops included: the
+        // retry drops them again.
+        summary.dropped_by_rule = (0..batches.len())
+            .filter(|&i| failures[i].is_none())
+            .map(|i| dropped[i])
+            .sum();
         for (i, file) in files {
-            if !failed.contains(&i) {
+            if failures[i].is_none() {
                 match file.kind {
                     ObjectKind::Errors => summary.errored += file.records,
                     ObjectKind::Data => summary.records_written += file.records,
@@ -422,10 +429,6 @@ impl Sink {
                 summary.files.push(file);
             }
         }
-        // Tombstones dropped in a failed partition will be dropped again on its retry.
-        summary.dropped_by_rule = summary
-            .records_in
-            .saturating_sub(summary.records_written + summary.errored + summary.records_retried);
         summary.files.sort_by(|a, b| a.key.cmp(&b.key));
         Ok(summary)
     }
@@ -646,7 +649,7 @@ impl Sink {
                             schema: None,
                         },
                         key,
-                        headers: headers_json(headers.as_deref().unwrap_or(&record.headers)),
+                        headers: placed_headers(cfg, headers.as_deref(), record),
                     },
                 ))),
             };
@@ -666,7 +669,7 @@ impl Sink {
             (Some(r), Some(t)) => Some(t.div_euclid(r)),
             _ => None,
         };
-        let headers = headers_json(headers.as_deref().unwrap_or(&record.headers));
+        let headers = placed_headers(cfg, headers.as_deref(), record);
         let value = if cfg.envelope {
             Converted {
                 data: serde_json::json!({
