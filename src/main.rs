@@ -44,7 +44,11 @@ enum Command {
         events: Vec<PathBuf>,
     },
     /// Prints every configuration key as a Markdown table: default, meaning, Confluent difference.
-    Keys,
+    Keys {
+        /// Print the table as JSON (for deploy-time validation, e.g. the CDK construct).
+        #[arg(long)]
+        json: bool,
+    },
     /// Validates the configuration and prints the effective settings and every warning.
     Check {
         /// Connector config (JSON, with comments allowed, or .properties).
@@ -280,8 +284,12 @@ fn main() -> ExitCode {
             .map_err(anyhow::Error::from)
             .and_then(|rt| rt.block_on(replay(config, local_dir, events))),
         Command::Check { config } => check(config),
-        Command::Keys => {
+        Command::Keys { json: false } => {
             print!("{}", config::keys::markdown_table());
+            Ok(())
+        }
+        Command::Keys { json: true } => {
+            println!("{:#}", config::keys::json_description());
             Ok(())
         }
     };

@@ -512,6 +512,40 @@ pub fn markdown_table() -> String {
     out
 }
 
+/// The key table as JSON, for tools outside the crate that validate a config before deploying
+/// (the CDK construct): every key with its role, plus the prefixes whose keys are accepted.
+/// Generated from [`KEYS`] and [`IGNORED_PREFIXES`], so there is one source of truth.
+pub fn json_description() -> serde_json::Value {
+    let keys: Vec<serde_json::Value> = KEYS
+        .iter()
+        .map(|k| {
+            let (role, ignored_because) = match k.role {
+                KeyRole::Used => ("used", None),
+                KeyRole::Ignored(why) => ("ignored", Some(why)),
+            };
+            serde_json::json!({
+                "name": k.name,
+                "default": k.default,
+                "role": role,
+                "ignoredBecause": ignored_because,
+                "secret": is_secret(k.name),
+                "meaning": k.meaning,
+                "difference": k.difference,
+            })
+        })
+        .collect();
+    let ignored_prefixes: Vec<serde_json::Value> = IGNORED_PREFIXES
+        .iter()
+        .map(|(p, why)| serde_json::json!({ "prefix": p, "ignoredBecause": why }))
+        .collect();
+    serde_json::json!({
+        "keys": keys,
+        "ignoredPrefixes": ignored_prefixes,
+        // Validated by the transform chain and the converters themselves, not by name here.
+        "openPrefixes": ["transforms.", "predicates.", "key.converter.", "value.converter.", "header.converter."],
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
