@@ -150,8 +150,8 @@ pub const KEYS: &[KeySpec] = &[
     used(
         "parquet.codec",
         Some("snappy"),
-        "ParquetFormat compression: `snappy`, `gzip`, `zstd`, `lz4`, `none` (`.snappy.parquet`, `.gz.parquet`, ...).",
-        Some("Also writes schemaless JSON, with a schema inferred per file (see README)."),
+        "ParquetFormat compression: `snappy`, `gzip`, `zstd`, `lz4`, `lz4_raw`, `brotli`, `none`; the extension is parquet-java's (`.snappy.parquet`, `.gz.parquet`, `.zstd.parquet`, `.lz4hadoop.parquet`, `.lz4raw.parquet`, `.br.parquet`, `.parquet`).",
+        Some("Also writes schemaless JSON, with a schema inferred per file (see README). `lzo` is refused at cold start: it needs Hadoop's native library."),
     ),
     used(
         "avro.codec",

@@ -556,7 +556,7 @@ impl Config {
                         r.error(
                             "parquet.codec",
                             format!(
-                                "{text:?} is not allowed; allowed: snappy, gzip, zstd, lz4, none"
+                                "{text:?} is not allowed; allowed: snappy, gzip, zstd, lz4, lz4_raw, brotli, none (lzo needs Hadoop's native library and is not available)"
                             ),
                         );
                         Format::Parquet(Box::new(ParquetFormat::new(ParquetCodec::Snappy)))

@@ -30,14 +30,6 @@ impl JsonFormat {
         }
     }
 
-    /// `gzip` when compressed.
-    pub fn content_encoding(&self) -> Option<&'static str> {
-        match self.compression {
-            Compression::None => None,
-            Compression::Gzip { .. } => Some("gzip"),
-        }
-    }
-
     /// Encodes values as JSON lines.
     pub fn encode<'a>(
         &self,

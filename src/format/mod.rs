@@ -66,14 +66,6 @@ impl Format {
         }
     }
 
-    /// The object's Content-Encoding, if the bytes are compressed as a whole.
-    pub fn content_encoding(&self) -> Option<&'static str> {
-        match self {
-            Format::Json(f) => f.content_encoding(),
-            _ => None,
-        }
-    }
-
     /// Whether a file must hold records of a single schema (Parquet and Avro files carry one).
     pub fn splits_on_schema(&self) -> bool {
         matches!(self, Format::Parquet(_) | Format::Avro(_))

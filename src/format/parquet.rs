@@ -59,33 +59,46 @@ pub const DEFAULT_ROW_GROUP_BYTES: usize = 64 * 1024 * 1024;
 /// Records converted to Arrow per batch handed to the writer.
 const BATCH_ROWS: usize = 1024;
 
-/// Parquet column compression (`parquet.codec`).
+/// Parquet column compression (`parquet.codec`), named as parquet-java's
+/// `CompressionCodecName` names them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ParquetCodec {
     /// `snappy`, Confluent's default.
     #[default]
     Snappy,
-    /// `gzip` (level 6, as parquet-mr's default).
+    /// `gzip` (level 6, as parquet-java's default).
     Gzip,
-    /// `zstd` (level 3, as parquet-mr's default).
+    /// `zstd` (level 3, as parquet-java's default).
     Zstd,
-    /// `lz4`: Parquet's `LZ4` codec with Hadoop framing, as parquet-mr writes it.
+    /// `lz4`: Parquet's `LZ4` codec with Hadoop framing, as parquet-java writes it.
     Lz4,
+    /// `lz4_raw`: Parquet's `LZ4_RAW` codec (plain LZ4 blocks).
+    Lz4Raw,
+    /// `brotli`.
+    Brotli,
     /// `none` / `uncompressed`.
     None,
 }
 
 impl ParquetCodec {
-    /// Parses a `parquet.codec` value (case-insensitive). `brotli` and `lzo`, which Confluent
-    /// also accepts, are not supported and give `None`.
+    /// Every codec, in the order the key table lists them.
+    pub const ALL: [ParquetCodec; 7] = [
+        ParquetCodec::Snappy,
+        ParquetCodec::Gzip,
+        ParquetCodec::Zstd,
+        ParquetCodec::Lz4,
+        ParquetCodec::Lz4Raw,
+        ParquetCodec::Brotli,
+        ParquetCodec::None,
+    ];
+
+    /// Parses a `parquet.codec` value (case-insensitive). `lzo`, which Confluent also lists,
+    /// needs Hadoop's native LZO library and has no Rust writer: it gives `None`.
     pub fn parse(name: &str) -> Option<ParquetCodec> {
-        match name.trim().to_ascii_lowercase().as_str() {
-            "snappy" => Some(ParquetCodec::Snappy),
-            "gzip" => Some(ParquetCodec::Gzip),
-            "zstd" => Some(ParquetCodec::Zstd),
-            "lz4" => Some(ParquetCodec::Lz4),
-            "none" | "uncompressed" => Some(ParquetCodec::None),
-            _ => None,
+        let name = name.trim().to_ascii_lowercase();
+        match name.as_str() {
+            "uncompressed" => Some(ParquetCodec::None),
+            _ => Self::ALL.into_iter().find(|c| c.name() == name),
         }
     }
 
@@ -96,6 +109,8 @@ impl ParquetCodec {
             ParquetCodec::Gzip => "gzip",
             ParquetCodec::Zstd => "zstd",
             ParquetCodec::Lz4 => "lz4",
+            ParquetCodec::Lz4Raw => "lz4_raw",
+            ParquetCodec::Brotli => "brotli",
             ParquetCodec::None => "none",
         }
     }
@@ -106,6 +121,11 @@ impl ParquetCodec {
             ParquetCodec::Gzip => Compression::GZIP(GzipLevel::default()),
             ParquetCodec::Zstd => Compression::ZSTD(ZstdLevel::try_new(3).unwrap_or_default()),
             ParquetCodec::Lz4 => Compression::LZ4,
+            ParquetCodec::Lz4Raw => Compression::LZ4_RAW,
+            // parquet-java's default brotli quality (1) and window (lgwin 22).
+            ParquetCodec::Brotli => {
+                Compression::BROTLI(parquet::basic::BrotliLevel::try_new(1).unwrap_or_default())
+            }
             ParquetCodec::None => Compression::UNCOMPRESSED,
         }
     }
@@ -149,14 +169,18 @@ impl ParquetFormat {
         self.codec
     }
 
-    /// The file extension as Confluent names it: `.snappy.parquet`, `.gz.parquet`,
-    /// `.zstd.parquet`, `.lz4.parquet` or `.parquet`.
+    /// The file extension as Confluent names it: parquet-java's codec extension
+    /// (`CompressionCodecName.getExtension()`) then `.parquet`: `.snappy.parquet`,
+    /// `.gz.parquet`, `.zstd.parquet`, `.lz4hadoop.parquet`, `.lz4raw.parquet`, `.br.parquet`
+    /// or `.parquet`.
     pub fn extension(&self) -> &'static str {
         match self.codec {
             ParquetCodec::Snappy => ".snappy.parquet",
             ParquetCodec::Gzip => ".gz.parquet",
             ParquetCodec::Zstd => ".zstd.parquet",
-            ParquetCodec::Lz4 => ".lz4.parquet",
+            ParquetCodec::Lz4 => ".lz4hadoop.parquet",
+            ParquetCodec::Lz4Raw => ".lz4raw.parquet",
+            ParquetCodec::Brotli => ".br.parquet",
             ParquetCodec::None => ".parquet",
         }
     }
@@ -897,13 +921,16 @@ mod tests {
             Some(ParquetCodec::None)
         );
         assert_eq!(ParquetCodec::parse("none"), Some(ParquetCodec::None));
-        assert_eq!(ParquetCodec::parse("brotli"), None);
+        assert_eq!(ParquetCodec::parse("Brotli"), Some(ParquetCodec::Brotli));
+        assert_eq!(ParquetCodec::parse("lzo"), None);
         assert_eq!(ParquetCodec::default(), ParquetCodec::Snappy);
         for (c, ext) in [
             (ParquetCodec::Snappy, ".snappy.parquet"),
             (ParquetCodec::Gzip, ".gz.parquet"),
             (ParquetCodec::Zstd, ".zstd.parquet"),
-            (ParquetCodec::Lz4, ".lz4.parquet"),
+            (ParquetCodec::Lz4, ".lz4hadoop.parquet"),
+            (ParquetCodec::Lz4Raw, ".lz4raw.parquet"),
+            (ParquetCodec::Brotli, ".br.parquet"),
             (ParquetCodec::None, ".parquet"),
         ] {
             assert_eq!(ParquetFormat::new(c).extension(), ext);

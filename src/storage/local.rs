@@ -104,7 +104,7 @@ mod tests {
             key: key.to_owned(),
             body: Bytes::from_static(body),
             content_type: "application/json",
-            content_encoding: None,
+            tagged: true,
             start_offset: 0,
             end_offset: 0,
             record_count: 1,

@@ -15,10 +15,11 @@ pub struct ObjectPut {
     pub key: String,
     pub body: Bytes,
     pub content_type: &'static str,
-    pub content_encoding: Option<&'static str>,
     pub start_offset: i64,
     pub end_offset: i64,
     pub record_count: usize,
+    /// Whether `s3.object.tagging` applies: data files only, as Confluent tags them.
+    pub tagged: bool,
 }
 
 /// Why a put failed.

@@ -1,7 +1,7 @@
 //! Amazon S3 (or an S3-compatible server) used as the object store.
 //!
 //! Objects are written with a plain `PutObject` below the part size and a multipart upload
-//! from the part size up, with the content type / encoding, server-side encryption, canned ACL
+//! from the part size up, with the content type, server-side encryption, canned ACL
 //! and the Confluent offset tags sent in the same request that creates the object. Neither
 //! path uses conditional writes: a later successful put of the same key replaces the object.
 
@@ -22,8 +22,11 @@ use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{
     CompletedMultipartUpload, CompletedPart, ObjectCannedAcl, ServerSideEncryption,
 };
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
 use bytes::Bytes;
 use futures::StreamExt;
+use md5::{Digest, Md5};
 use tracing::{debug, warn};
 
 use super::{ObjectPut, ObjectStore, StoreError};
@@ -70,6 +73,20 @@ pub enum Sse {
     Kms { key_id: Option<String> },
 }
 
+/// The role assumed through STS (`s3.credentials.provider.sts.*`, as Confluent's
+/// `AwsAssumeRoleCredentialsProvider` names the keys).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AssumeRole {
+    /// `sts.role.arn`.
+    pub role_arn: String,
+    /// `sts.role.session.name`.
+    pub session_name: String,
+    /// `sts.role.external.id`.
+    pub external_id: Option<String>,
+    /// `sts.region`; the function's region when absent.
+    pub region: Option<String>,
+}
+
 /// Settings of the S3 store, parsed by the config module from Confluent keys.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct S3Settings {
@@ -88,8 +105,23 @@ pub struct S3Settings {
     pub sse: Option<Sse>,
     /// `s3.acl.canned`, e.g. `bucket-owner-full-control`.
     pub acl: Option<String>,
-    /// `s3.object.tagging`: tag each object with `startOffset`, `endOffset` and `recordCount`.
+    /// `s3.object.tagging`: tag each data object with `startOffset`, `endOffset` and
+    /// `recordCount`, plus `extra_tags`.
     pub tagging: bool,
+    /// `s3.object.tagging.key.value.pairs`: more tags for every tagged object, in order; a
+    /// pair repeating a name (even `startOffset`) replaces it, as Confluent's tag map does.
+    pub extra_tags: Vec<(String, String)>,
+    /// `s3.object.behavior.on.tagging.error=fail`. With `ignore` (the default) an object whose
+    /// tagged write is refused with `AccessDenied` is written again without tags, as Confluent
+    /// keeps an object whose separate tagging call fails.
+    pub fail_on_tagging_error: bool,
+    /// `s3.sse.customer.key` (base64 of a 256-bit key) with `s3.ssea.name=AES256`: SSE-C.
+    pub sse_customer_key: Option<String>,
+    /// `s3.send.digest`: send each body's `Content-MD5`, so S3 rejects a corrupted upload.
+    pub send_digest: bool,
+    /// `s3.credentials.provider.class=AwsAssumeRoleCredentialsProvider`: the role the
+    /// function's own credentials assume to write (cross-account buckets).
+    pub assume_role: Option<AssumeRole>,
     /// `s3.retry.backoff.ms`: the SDK's initial retry backoff.
     pub retry_backoff_ms: u64,
     /// `s3.part.retries`: retries per request, so the SDK makes up to `part_retries + 1`
@@ -109,6 +141,11 @@ impl S3Settings {
             sse: None,
             acl: None,
             tagging: false,
+            extra_tags: Vec::new(),
+            fail_on_tagging_error: false,
+            sse_customer_key: None,
+            send_digest: false,
+            assume_role: None,
             retry_backoff_ms: 200,
             part_retries: 3,
         }
@@ -155,9 +192,22 @@ impl S3Store {
             loader = loader.endpoint_url(url.clone());
         }
         let shared = loader.load().await;
-        let config = aws_sdk_s3::config::Builder::from(&shared)
-            .force_path_style(settings.path_style)
-            .build();
+        let mut builder = aws_sdk_s3::config::Builder::from(&shared).force_path_style(settings.path_style);
+        if let Some(role) = &settings.assume_role {
+            // The SDK's own provider: it calls sts:AssumeRole with the function's credentials
+            // and refreshes the session before it expires.
+            let mut provider = aws_config::sts::AssumeRoleProvider::builder(&role.role_arn)
+                .session_name(&role.session_name)
+                .configure(&shared);
+            if let Some(id) = &role.external_id {
+                provider = provider.external_id(id);
+            }
+            if let Some(region) = &role.region {
+                provider = provider.region(Region::new(region.clone()));
+            }
+            builder = builder.credentials_provider(provider.build().await);
+        }
+        let config = builder.build();
         S3Store::with_client(Client::from_conf(config), settings)
     }
 
@@ -191,16 +241,51 @@ impl S3Store {
         self.settings.acl.as_deref().map(ObjectCannedAcl::from)
     }
 
-    /// The `x-amz-tagging` value: the tags Confluent puts on an object, sent with the write
-    /// itself so no object ever exists without them. The values are decimal integers, which
-    /// need no URL encoding.
+    /// The `x-amz-tagging` value: the tags Confluent puts on a data object (offsets, count,
+    /// then `s3.object.tagging.key.value.pairs`), sent with the write itself so no object ever
+    /// exists without them. Sidecars and error objects are not tagged, as in Confluent.
     fn tagging(&self, object: &ObjectPut) -> Option<String> {
-        self.settings.tagging.then(|| {
-            format!(
-                "startOffset={}&endOffset={}&recordCount={}",
-                object.start_offset, object.end_offset, object.record_count
-            )
-        })
+        if !(self.settings.tagging && object.tagged) {
+            return None;
+        }
+        let mut tags: Vec<(&str, String)> = vec![
+            ("startOffset", object.start_offset.to_string()),
+            ("endOffset", object.end_offset.to_string()),
+            ("recordCount", object.record_count.to_string()),
+        ];
+        for (name, value) in &self.settings.extra_tags {
+            match tags.iter_mut().find(|(n, _)| n == name) {
+                Some(tag) => tag.1 = value.clone(),
+                None => tags.push((name, value.clone())),
+            }
+        }
+        let mut query = form_urlencoded::Serializer::new(String::new());
+        for (name, value) in &tags {
+            query.append_pair(name, value);
+        }
+        Some(query.finish())
+    }
+
+    /// SSE-C: the customer key and its MD5, both base64, as S3 wants them.
+    fn sse_customer(&self) -> (Option<String>, Option<String>, Option<String>) {
+        match &self.settings.sse_customer_key {
+            Some(key) => {
+                let raw = STANDARD.decode(key).unwrap_or_default();
+                (
+                    Some("AES256".to_owned()),
+                    Some(key.clone()),
+                    Some(STANDARD.encode(Md5::digest(&raw))),
+                )
+            }
+            None => (None, None, None),
+        }
+    }
+
+    /// `Content-MD5` of a body when `s3.send.digest` is on.
+    fn digest(&self, body: &[u8]) -> Option<String> {
+        self.settings
+            .send_digest
+            .then(|| STANDARD.encode(Md5::digest(body)))
     }
 
     fn remote_error<E>(
@@ -221,8 +306,9 @@ impl S3Store {
         }
     }
 
-    async fn put_single(&self, object: &ObjectPut) -> Result<(), StoreError> {
+    async fn put_single(&self, object: &ObjectPut, tagging: Option<String>) -> Result<(), StoreError> {
         let length = i64::try_from(object.body.len()).unwrap_or(i64::MAX);
+        let (sse_c_algorithm, sse_c_key, sse_c_md5) = self.sse_customer();
         self.client
             .put_object()
             .bucket(&self.settings.bucket)
@@ -230,29 +316,40 @@ impl S3Store {
             .body(ByteStream::from(object.body.clone()))
             .content_length(length)
             .content_type(object.content_type)
-            .set_content_encoding(object.content_encoding.map(str::to_owned))
             .set_server_side_encryption(self.sse())
             .set_ssekms_key_id(self.kms_key_id())
             .set_acl(self.acl())
-            .set_tagging(self.tagging(object))
+            .set_tagging(tagging)
+            .set_sse_customer_algorithm(sse_c_algorithm)
+            .set_sse_customer_key(sse_c_key)
+            .set_sse_customer_key_md5(sse_c_md5)
+            .set_content_md5(self.digest(&object.body))
             .send()
             .await
             .map_err(|e| self.remote_error(&object.key, "PutObject", e))?;
         Ok(())
     }
 
-    async fn put_multipart(&self, object: &ObjectPut, part_size: usize) -> Result<(), StoreError> {
+    async fn put_multipart(
+        &self,
+        object: &ObjectPut,
+        part_size: usize,
+        tagging: Option<String>,
+    ) -> Result<(), StoreError> {
+        let (sse_c_algorithm, sse_c_key, sse_c_md5) = self.sse_customer();
         let created = self
             .client
             .create_multipart_upload()
             .bucket(&self.settings.bucket)
             .key(&object.key)
             .content_type(object.content_type)
-            .set_content_encoding(object.content_encoding.map(str::to_owned))
             .set_server_side_encryption(self.sse())
             .set_ssekms_key_id(self.kms_key_id())
             .set_acl(self.acl())
-            .set_tagging(self.tagging(object))
+            .set_tagging(tagging)
+            .set_sse_customer_algorithm(sse_c_algorithm)
+            .set_sse_customer_key(sse_c_key)
+            .set_sse_customer_key_md5(sse_c_md5)
             .send()
             .await
             .map_err(|e| self.remote_error(&object.key, "CreateMultipartUpload", e))?;
@@ -363,6 +460,8 @@ impl S3Store {
         chunk: Bytes,
     ) -> Result<CompletedPart, StoreError> {
         let length = i64::try_from(chunk.len()).unwrap_or(i64::MAX);
+        // SSE-C parts must carry the key again; S3 checks it against the upload's.
+        let (sse_c_algorithm, sse_c_key, sse_c_md5) = self.sse_customer();
         let output = self
             .client
             .upload_part()
@@ -371,6 +470,10 @@ impl S3Store {
             .upload_id(upload_id)
             .part_number(number)
             .content_length(length)
+            .set_sse_customer_algorithm(sse_c_algorithm)
+            .set_sse_customer_key(sse_c_key)
+            .set_sse_customer_key_md5(sse_c_md5)
+            .set_content_md5(self.digest(&chunk))
             .body(ByteStream::from(chunk))
             .send()
             .await
@@ -408,15 +511,45 @@ impl ObjectStore for S3Store {
             multipart = object.body.len() >= part_size,
             "putting object"
         );
-        if object.body.len() < part_size {
-            self.put_single(&object).await
-        } else {
-            self.put_multipart(&object, part_size).await
+        let tagging = self.tagging(&object);
+        let tagged = tagging.is_some();
+        let result = self.write(&object, part_size, tagging).await;
+        match result {
+            Err(StoreError::Remote { ref message, .. })
+                if tagged
+                    && !self.settings.fail_on_tagging_error
+                    && message.contains("AccessDenied") =>
+            {
+                // Confluent tags in a separate call and, with the default `ignore`, keeps the
+                // object when tagging is refused; here the tags travel with the write, so
+                // the write is made again without them.
+                warn!(
+                    key = %object.key,
+                    "tagged write refused (AccessDenied); writing without tags as s3.object.behavior.on.tagging.error=ignore"
+                );
+                self.write(&object, part_size, None).await
+            }
+            other => other,
         }
     }
 
     fn describe(&self) -> String {
         format!("s3://{}", self.settings.bucket)
+    }
+}
+
+impl S3Store {
+    async fn write(
+        &self,
+        object: &ObjectPut,
+        part_size: usize,
+        tagging: Option<String>,
+    ) -> Result<(), StoreError> {
+        if object.body.len() < part_size {
+            self.put_single(object, tagging).await
+        } else {
+            self.put_multipart(object, part_size, tagging).await
+        }
     }
 }
 
