@@ -41,6 +41,10 @@ pub enum RecordFailure {
         "null value (tombstone) with behavior.on.null.values=fail; set it to ignore to drop tombstones"
     )]
     NullValue,
+    #[error(
+        "null value (tombstone) ignored by behavior.on.null.values=ignore and reported, as report.null.values.to.dlq=true"
+    )]
+    NullValueReported,
     #[error("object key is {len} bytes, over S3's limit of {MAX_KEY_BYTES}: {key}")]
     KeyTooLong { key: String, len: usize },
     #[error("{0}")]
@@ -116,6 +120,9 @@ pub enum ObjectKind {
     Keys,
     /// The headers of a data file's records (`store.kafka.headers`), in the same order.
     Headers,
+    /// The keys of tombstones (`behavior.on.null.values=write`): under
+    /// `tombstone.encoded.partition` only keys (and headers) are written, no value file.
+    Tombstones,
     /// Records that could not be written, with the reason (`errors.tolerance=all`).
     Errors,
 }
@@ -186,6 +193,17 @@ struct Placed {
     value: Converted,
     key: Option<Converted>,
     headers: Value,
+    /// A tombstone written under `tombstone.encoded.partition`.
+    tombstone: bool,
+}
+
+/// A struct field's Connect schema: `schema` with its field name.
+fn field_schema(name: &str, schema: &Value) -> Value {
+    let mut field = schema.clone();
+    if let Some(obj) = field.as_object_mut() {
+        obj.insert("field".to_owned(), Value::String(name.to_owned()));
+    }
+    field
 }
 
 /// What a format sees of the record at `index` of the batch.
@@ -208,9 +226,6 @@ fn encode_record<'a>(
     }
 }
 
-/// The partition path of tombstones with `behavior.on.null.values=write`, as Confluent's.
-const TOMBSTONE_PATH: &str = "tombstone";
-
 /// The longest suffix a sidecar adds to a data file's key (`.headers` + an extension).
 const SIDECAR_SUFFIX_BYTES: usize = 24;
 
@@ -224,18 +239,40 @@ fn placed_headers(cfg: &Config, transformed: Option<&[Header]>, record: &SinkRec
     }
 }
 
-/// Headers as JSON: `[{"key": name, "value": text}]` in record order, the value as UTF-8 text
-/// when it is valid UTF-8, else base64 with `"base64": true`.
+/// Headers in Confluent's layout (`RecordViews.HeaderRecordView`): `[{"key": name, "value":
+/// text}]` in record order, the value as its UTF-8 text (invalid bytes become U+FFFD, as
+/// Java's `new String(bytes, UTF_8)` decodes them).
 fn headers_json(headers: &[Header]) -> Value {
     Value::Array(
         headers
             .iter()
-            .map(|h| match std::str::from_utf8(&h.value) {
-                Ok(text) => serde_json::json!({"key": h.name, "value": text}),
-                Err(_) => serde_json::json!({"key": h.name, "value": STANDARD.encode(&h.value), "base64": true}),
-            })
+            .map(|h| serde_json::json!({"key": h.name, "value": String::from_utf8_lossy(&h.value)}))
             .collect(),
     )
+}
+
+/// The Connect schemas of the header sidecar: `array<struct{key: string, value: string}>`,
+/// and the same enveloped as `RecordHeaders{headers}` for JSON and Parquet, as Confluent's
+/// `HeaderRecordView` builds them.
+fn header_schemas() -> &'static (Value, Value) {
+    static SCHEMAS: std::sync::OnceLock<(Value, Value)> = std::sync::OnceLock::new();
+    SCHEMAS.get_or_init(|| {
+        let array = serde_json::json!({
+            "type": "array",
+            "optional": false,
+            "items": {"type": "struct", "optional": false, "fields": [
+                {"field": "key", "type": "string", "optional": false},
+                {"field": "value", "type": "string", "optional": false},
+            ]},
+        });
+        let enveloped = serde_json::json!({
+            "type": "struct",
+            "name": "RecordHeaders",
+            "optional": false,
+            "fields": [{"field": "headers", "type": "array", "optional": false, "items": array["items"].clone()}],
+        });
+        (array, enveloped)
+    })
 }
 
 /// How one invocation runs: its clock reading, its deadline and its failure mode.
@@ -422,7 +459,9 @@ impl Sink {
             if failures[i].is_none() {
                 match file.kind {
                     ObjectKind::Errors => summary.errored += file.records,
-                    ObjectKind::Data => summary.records_written += file.records,
+                    ObjectKind::Data | ObjectKind::Tombstones => {
+                        summary.records_written += file.records
+                    }
                     ObjectKind::Keys | ObjectKind::Headers => {}
                 }
                 summary.bytes_written += file.bytes;
@@ -461,7 +500,7 @@ impl Sink {
 
         let format = &cfg.format;
         let mut puts = Vec::new();
-        for file in plan_files(&placements, cfg.flush_size) {
+        for file in plan_files(&placements, cfg.flush_size, cfg.file_runs()) {
             let key = cfg.layout.object_key(
                 &batch.topic,
                 &file.encoded_path,
@@ -528,25 +567,40 @@ impl Sink {
                 kind,
             )
         };
-        let data: Vec<EncodeRecord<'_>> = file
-            .records
-            .iter()
-            .map(|&i| {
-                let p = &values[i];
-                encode_record(
-                    batch,
-                    kept[i],
-                    &p.value.data,
-                    p.value.schema.as_ref(),
-                    batch.records[kept[i]].value.as_deref(),
-                )
-            })
-            .collect();
-        let body = cfg
-            .format
-            .encode(&data, key)
-            .map_err(|error| format!("encoding {key}: {error}"))?;
-        let mut out = vec![object(key.to_owned(), body, &cfg.format, ObjectKind::Data)];
+        let tombstones = file.encoded_path == cfg.tombstone_path
+            && file.records.iter().all(|&i| values[i].tombstone);
+        let mut out = Vec::with_capacity(3);
+        if tombstones {
+            // As Confluent's KeyValueHeaderRecordWriterProvider: no value file under the
+            // tombstone partition, only the keys (required by the config) and headers.
+        } else {
+            if let Some(&i) = file.records.iter().find(|&&i| values[i].tombstone) {
+                return Err(format!(
+                    "{}: a tombstone shares the partition path {:?} with records that have values; tombstone.encoded.partition must not be a path the partitioner gives",
+                    batch.position(kept[i]),
+                    cfg.tombstone_path
+                ));
+            }
+            let data: Vec<EncodeRecord<'_>> = file
+                .records
+                .iter()
+                .map(|&i| {
+                    let p = &values[i];
+                    encode_record(
+                        batch,
+                        kept[i],
+                        &p.value.data,
+                        p.value.schema.as_ref(),
+                        batch.records[kept[i]].value.as_deref(),
+                    )
+                })
+                .collect();
+            let body = cfg
+                .format
+                .encode(&data, key)
+                .map_err(|error| format!("encoding {key}: {error}"))?;
+            out.push(object(key.to_owned(), body, &cfg.format, ObjectKind::Data));
+        }
         let base = key.strip_suffix(cfg.format.extension()).unwrap_or(key);
         let sidecars = [
             (&cfg.keys_format, ".keys", ObjectKind::Keys),
@@ -555,12 +609,49 @@ impl Sink {
         for (format, infix, kind) in sidecars {
             let Some(format) = format else { continue };
             let sidecar_key = format!("{base}{infix}{}", format.extension());
+            // Confluent envelopes sidecar records where the format needs a record
+            // (`RecordKey{key}` in Parquet, `RecordHeaders{headers}` in JSON and Parquet).
+            let (enveloped_keys, enveloped_headers) = match format {
+                Format::Parquet(_) => (true, true),
+                Format::Json(_) => (false, true),
+                _ => (false, false),
+            };
+            let (header_array, header_envelope) = header_schemas();
+            let views: Vec<(Value, Option<Value>)> = match kind {
+                ObjectKind::Keys if enveloped_keys => file
+                    .records
+                    .iter()
+                    .map(|&i| {
+                        let k = values[i].key.as_ref();
+                        let data = serde_json::json!({"key": k.map_or(&Value::Null, |k| &k.data)});
+                        let schema = k.and_then(|k| k.schema.as_ref()).map(|s| {
+                            serde_json::json!({"type": "struct", "name": "RecordKey", "optional": false, "fields": [
+                                field_schema("key", s)
+                            ]})
+                        });
+                        (data, schema)
+                    })
+                    .collect(),
+                ObjectKind::Headers if enveloped_headers => file
+                    .records
+                    .iter()
+                    .map(|&i| {
+                        let data = serde_json::json!({"headers": values[i].headers});
+                        (data, Some(header_envelope.clone()))
+                    })
+                    .collect(),
+                _ => Vec::new(),
+            };
             let records: Vec<EncodeRecord<'_>> = file
                 .records
                 .iter()
-                .map(|&i| {
+                .enumerate()
+                .map(|(n, &i)| {
                     let p = &values[i];
                     let raw = &batch.records[kept[i]];
+                    if let Some((data, schema)) = views.get(n) {
+                        return encode_record(batch, kept[i], data, schema.as_ref(), None);
+                    }
                     match kind {
                         ObjectKind::Keys => encode_record(
                             batch,
@@ -569,13 +660,18 @@ impl Sink {
                             p.key.as_ref().and_then(|k| k.schema.as_ref()),
                             raw.key.as_deref(),
                         ),
-                        _ => encode_record(batch, kept[i], &p.headers, None, None),
+                        _ => encode_record(batch, kept[i], &p.headers, Some(header_array), None),
                     }
                 })
                 .collect();
             let body = format
                 .encode(&records, &sidecar_key)
                 .map_err(|error| format!("encoding {sidecar_key}: {error}"))?;
+            let kind = if tombstones && kind == ObjectKind::Keys {
+                ObjectKind::Tombstones
+            } else {
+                kind
+            };
             out.push(object(sidecar_key, body, format, kind));
         }
         Ok(out)
@@ -630,18 +726,21 @@ impl Sink {
         let Some(value) = value else {
             return match cfg.null_values {
                 NullValueBehavior::Fail => Err(RecordFailure::NullValue),
+                // As Confluent's S3SinkTask: with an error reporter (here the error prefix)
+                // ignored tombstones are reported unless report.null.values.to.dlq=false.
+                NullValueBehavior::Ignore if cfg.errors_tolerance_all && cfg.report_null_values => {
+                    Err(RecordFailure::NullValueReported)
+                }
                 NullValueBehavior::Ignore => Ok(None),
-                // As Confluent: tombstones go to the `tombstone` partition path, so readers of
+                // As Confluent: tombstones go to `tombstone.encoded.partition`, so readers of
                 // the data paths never see them, and their keys say what was deleted.
                 NullValueBehavior::Write => Ok(Some((
                     Placement {
                         offset: record.offset,
-                        path: TOMBSTONE_PATH.to_owned(),
+                        path: cfg.tombstone_path.clone(),
                         window: None,
-                        schema: cfg
-                            .format
-                            .splits_on_schema()
-                            .then(|| schema_fingerprint(None)),
+                        schema: schema_fingerprint(None),
+                        tombstone: true,
                     },
                     Placed {
                         value: Converted {
@@ -650,6 +749,7 @@ impl Sink {
                         },
                         key,
                         headers: placed_headers(cfg, headers.as_deref(), record),
+                        tombstone: true,
                     },
                 ))),
             };
@@ -665,6 +765,15 @@ impl Sink {
             None
         };
         let path = cfg.partitioner.encode_partition(&view, timestamp)?;
+        let path = cfg.schema_affix.apply(
+            path,
+            value
+                .schema
+                .as_ref()
+                .and_then(|s| s.get("name"))
+                .and_then(Value::as_str),
+            &cfg.layout.directory_delim,
+        );
         let window = match (cfg.rotate_interval_ms, timestamp) {
             (Some(r), Some(t)) => Some(t.div_euclid(r)),
             _ => None,
@@ -686,21 +795,21 @@ impl Sink {
         } else {
             value
         };
-        let schema = cfg
-            .format
-            .splits_on_schema()
-            .then(|| schema_fingerprint(value.schema.as_ref()));
+        // Every format starts a new file on a value-schema change, as Confluent does.
+        let schema = schema_fingerprint(value.schema.as_ref());
         Ok(Some((
             Placement {
                 offset: record.offset,
                 path,
                 window,
                 schema,
+                tombstone: false,
             },
             Placed {
                 value,
                 key,
                 headers,
+                tombstone: false,
             },
         )))
     }

@@ -1,9 +1,13 @@
 //! The file rule: which records share a file, and the file's object key.
 //!
 //! A file holds the records of one invocation that share (topic, partition, offset cell
-//! `[kF, (k+1)F)`, encoded partition path, rotation window `[jR, (j+1)R)`), and is named by its
-//! smallest offset. Every input is a pure function of the record, so a retried batch that
-//! starts at the same offset rewrites the same keys (see docs/semantics.md).
+//! `[kF, (k+1)F)`, encoded partition path, rotation window `[jR, (j+1)R)`, value schema), and
+//! is named by its smallest offset. With `rotate.file.on.partition.change` (and a rotation
+//! interval) files are instead *runs*: maximal stretches of consecutive records that share
+//! those, as Confluent's `TopicPartitionWriter` closes every open file when the encoded
+//! partition changes. Every input is a pure function of the records from the invocation's first
+//! offset on, so a retried batch that starts at the same offset rewrites the same keys (see
+//! docs/semantics.md).
 
 use std::collections::BTreeMap;
 
@@ -14,9 +18,12 @@ pub struct Placement {
     pub path: String,
     /// `floor(timestamp / rotate.interval.ms)` when rotation by record time is on.
     pub window: Option<i64>,
-    /// A fingerprint of the record's schema, for formats whose files hold one schema: a schema
-    /// change starts a new file, as Confluent rotates on schema change.
-    pub schema: Option<u64>,
+    /// A fingerprint of the record's value schema: a schema change starts a new file, as
+    /// Confluent rotates on schema change.
+    pub schema: u64,
+    /// A tombstone written under `tombstone.encoded.partition`: moving to or from it does not
+    /// end a run, as in Confluent, and tombstones are grouped (cell, window) rather than run.
+    pub tombstone: bool,
 }
 
 /// One output file of a partition batch.
@@ -31,18 +38,31 @@ pub struct FilePlan {
     pub records: Vec<usize>,
 }
 
-/// What makes two records share a file: offset cell, partition path, window, schema.
-type FileGroup<'a> = (i64, &'a str, Option<i64>, Option<u64>);
+/// What makes two records share a file: run, offset cell, partition path, window, schema.
+type FileGroup<'a> = (usize, i64, &'a str, Option<i64>, u64);
 
 /// Groups the placements of one partition batch (in offset order) into files, ordered by
-/// start offset. `flush_size` is at least 1.
-pub fn plan_files(placements: &[Placement], flush_size: u64) -> Vec<FilePlan> {
+/// start offset. `flush_size` is at least 1. With `runs`, a file also ends wherever the next
+/// (non-tombstone) record belongs to another group.
+pub fn plan_files(placements: &[Placement], flush_size: u64, runs: bool) -> Vec<FilePlan> {
     let flush = i64::try_from(flush_size.max(1)).unwrap_or(i64::MAX);
     let mut files: BTreeMap<FileGroup<'_>, FilePlan> = BTreeMap::new();
+    let mut run = 0usize;
+    let mut last: Option<(i64, &str, Option<i64>, u64)> = None;
     for (index, p) in placements.iter().enumerate() {
         let cell = p.offset.div_euclid(flush);
+        if runs && !p.tombstone {
+            let group = (cell, p.path.as_str(), p.window, p.schema);
+            if last.is_some_and(|l| l != group) {
+                run += 1;
+            }
+            last = Some(group);
+        }
+        // Tombstones are grouped, never run: their run would depend on which records precede
+        // them in the batch, which differs between a failed attempt and its retries.
+        let run_key = if p.tombstone { usize::MAX } else { run };
         let file = files
-            .entry((cell, p.path.as_str(), p.window, p.schema))
+            .entry((run_key, cell, p.path.as_str(), p.window, p.schema))
             .or_insert_with(|| FilePlan {
                 encoded_path: p.path.clone(),
                 start_offset: p.offset,
@@ -114,16 +134,57 @@ mod tests {
             offset,
             path: path.to_owned(),
             window,
-            schema: None,
+            schema: 0,
+            tombstone: false,
         }
+    }
+
+    fn starts(placements: &[Placement], flush: u64, runs: bool) -> Vec<(i64, Vec<usize>)> {
+        plan_files(placements, flush, runs)
+            .into_iter()
+            .map(|f| (f.start_offset, f.records))
+            .collect()
+    }
+
+    #[test]
+    fn runs_end_where_the_group_changes_and_ignore_tombstones() {
+        let placements = vec![
+            p(0, "a", None),
+            p(1, "b", None),
+            Placement {
+                tombstone: true,
+                ..p(2, "tombstone", None)
+            },
+            p(3, "b", None),
+            p(4, "a", None),
+            p(5, "a", None),
+            Placement {
+                tombstone: true,
+                ..p(6, "tombstone", None)
+            },
+        ];
+        assert_eq!(
+            starts(&placements, 100, true),
+            vec![
+                (0, vec![0]),
+                (1, vec![1, 3]),
+                (2, vec![2, 6]),
+                (4, vec![4, 5])
+            ]
+        );
+        // Without runs the two `a` stretches share a file.
+        assert_eq!(
+            starts(&placements, 100, false),
+            vec![(0, vec![0, 4, 5]), (1, vec![1, 3]), (2, vec![2, 6])]
+        );
     }
 
     #[test]
     fn a_schema_change_starts_a_new_file() {
         let mut placements: Vec<_> = (0..4).map(|o| p(o, "x", None)).collect();
-        placements[2].schema = Some(7);
-        placements[3].schema = Some(7);
-        let starts: Vec<i64> = plan_files(&placements, 100)
+        placements[2].schema = 7;
+        placements[3].schema = 7;
+        let starts: Vec<i64> = plan_files(&placements, 100, false)
             .iter()
             .map(|f| f.start_offset)
             .collect();
@@ -139,7 +200,7 @@ mod tests {
             p(12, "a", Some(1)),
             p(13, "a", None),
         ];
-        let files = plan_files(&placements, 5);
+        let files = plan_files(&placements, 5, false);
         let summary: Vec<(i64, i64, &str, Vec<usize>)> = files
             .iter()
             .map(|f| {
@@ -165,7 +226,7 @@ mod tests {
     #[test]
     fn flush_size_one_gives_one_file_per_record() {
         let placements: Vec<_> = (0..3).map(|o| p(o, "partition=0", None)).collect();
-        assert_eq!(plan_files(&placements, 1).len(), 3);
+        assert_eq!(plan_files(&placements, 1, false).len(), 3);
     }
 
     #[test]

@@ -81,26 +81,35 @@ async fn missing_and_unparseable_timestamp_fields() {
 }
 
 #[tokio::test]
-async fn field_partition_field_missing_or_not_scalar() {
+async fn field_partition_field_not_scalar_or_not_in_the_schema() {
     let cfg = &[
         ("flush.size", "10"),
         ("value.converter.schemas.enable", "false"),
         ("partitioner.class", "FieldPartitioner"),
         ("partition.field.name", "region"),
     ];
-    let e = failure(
-        cfg,
-        &[(1, Some(r#"{"region":"kr"}"#)), (2, Some(r#"{"x":1}"#))],
-    )
-    .await;
-    assert_eq!(
-        e,
-        "topic orders, partition 2, offset 2: field \"region\" is missing from the record value"
-    );
+    // An absent schemaless field is `region=null` (tests/parity.rs); an object is an error.
     let e = failure(cfg, &[(3, Some(r#"{"region":{"a":1}}"#))]).await;
     assert_eq!(
         e,
         "topic orders, partition 2, offset 3: field \"region\" is an object, not a string, number or boolean"
+    );
+    let schemaed = &[
+        ("flush.size", "10"),
+        ("partitioner.class", "FieldPartitioner"),
+        ("partition.field.name", "region"),
+    ];
+    let e = failure(
+        schemaed,
+        &[(
+            4,
+            Some(r#"{"schema":{"type":"struct","fields":[{"field":"x","type":"int32"}]},"payload":{"x":1}}"#),
+        )],
+    )
+    .await;
+    assert_eq!(
+        e,
+        "topic orders, partition 2, offset 4: field \"region\" is not in the value's schema"
     );
 }
 

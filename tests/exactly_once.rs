@@ -82,6 +82,9 @@ pub mod model {
     pub struct ConfigSpec {
         pub flush_size: u64,
         pub rotate_ms: Option<i64>,
+        /// `rotate.file.on.partition.change` (Confluent's default, true): with `rotate_ms`,
+        /// files are runs of consecutive records, a rotation reason of its own.
+        pub rotate_on_partition_change: bool,
         pub partitioner: PartitionerSpec,
         pub gzip: bool,
         pub partial: bool,
@@ -111,6 +114,10 @@ pub mod model {
             if let Some(r) = self.rotate_ms {
                 pairs.push(("rotate.interval.ms".into(), r.to_string()));
             }
+            pairs.push((
+                "rotate.file.on.partition.change".into(),
+                self.rotate_on_partition_change.to_string(),
+            ));
             match self.partitioner {
                 PartitionerSpec::Default => {
                     pairs.push(("partitioner.class".into(), "DefaultPartitioner".into()));
@@ -272,12 +279,23 @@ pub mod model {
             any::<bool>(),
             1usize..=8,
             proptest::bool::weighted(0.25),
+            proptest::bool::weighted(0.7),
         )
             .prop_map(
-                |(flush_size, rotate_ms, partitioner, gzip, partial, concurrency, tolerate)| {
+                |(
+                    flush_size,
+                    rotate_ms,
+                    partitioner,
+                    gzip,
+                    partial,
+                    concurrency,
+                    tolerate,
+                    rotate_on_partition_change,
+                )| {
                     ConfigSpec {
                         flush_size,
                         rotate_ms,
+                        rotate_on_partition_change,
                         partitioner,
                         gzip,
                         partial,
@@ -1180,6 +1198,7 @@ async fn a_longer_failed_attempt_is_overwritten_file_by_file() {
     let config = ConfigSpec {
         flush_size: 3,
         rotate_ms: None,
+        rotate_on_partition_change: true,
         partitioner: PartitionerSpec::Field,
         gzip: false,
         partial: false,
@@ -1291,6 +1310,7 @@ async fn a_put_that_landed_but_failed_is_retried_from_the_partition_start() {
         config: ConfigSpec {
             flush_size: 2,
             rotate_ms: None,
+            rotate_on_partition_change: true,
             partitioner: PartitionerSpec::Default,
             gzip: true,
             partial: true,
@@ -1360,6 +1380,7 @@ async fn records_skipped_by_the_mapping_can_leave_a_stale_file() {
         config: ConfigSpec {
             flush_size: 10,
             rotate_ms: None,
+            rotate_on_partition_change: true,
             partitioner: PartitionerSpec::Default,
             gzip: false,
             partial: false,
@@ -1442,6 +1463,7 @@ async fn a_rewind_over_several_batches_can_leave_a_stale_file() {
         config: ConfigSpec {
             flush_size: 10,
             rotate_ms: None,
+            rotate_on_partition_change: true,
             partitioner: PartitionerSpec::Default,
             gzip: false,
             partial: false,

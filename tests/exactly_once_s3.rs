@@ -489,6 +489,7 @@ fn multipart_faults_of_every_kind() {
         config: ConfigSpec {
             flush_size: 10,
             rotate_ms: None,
+            rotate_on_partition_change: true,
             partitioner: PartitionerSpec::Default,
             gzip: false,
             partial: false,

@@ -15,6 +15,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use bytes::Bytes;
 use kafka_s3_sink::convert::Converter;
+use kafka_s3_sink::format::Compression;
 use kafka_s3_sink::format::avro::{AvroCodec, AvroFormat, sync_marker};
 use kafka_s3_sink::format::bytearray::ByteArrayFormat;
 use kafka_s3_sink::format::parquet::{CREATED_BY, ParquetCodec, ParquetFormat};
@@ -28,18 +29,13 @@ const O2: &str = r#"{"order_id":"2","customer_id":"124","book_id":"457","quantit
 const O3: &str = r#"{"order_id":"3","customer_id":"125","book_id":"458","quantity":3,"price":45.0,"dt":"2023-10-03"}"#;
 const ORDER_SCHEMA: &str = r#"{"type":"struct","fields":[{"type":"string","optional":false,"field":"order_id"},{"type":"string","optional":false,"field":"customer_id"},{"type":"string","optional":false,"field":"book_id"},{"type":"int32","optional":false,"field":"quantity"},{"type":"double","optional":false,"field":"price"},{"type":"string","optional":false,"field":"dt"}]}"#;
 
-const PARQUET_CODECS: [ParquetCodec; 5] = [
-    ParquetCodec::Snappy,
-    ParquetCodec::Gzip,
-    ParquetCodec::Zstd,
-    ParquetCodec::Lz4,
-    ParquetCodec::None,
-];
-const AVRO_CODECS: [AvroCodec; 4] = [
+const PARQUET_CODECS: [ParquetCodec; 7] = ParquetCodec::ALL;
+const AVRO_CODECS: [AvroCodec; 5] = [
     AvroCodec::Null,
     AvroCodec::Deflate,
     AvroCodec::Snappy,
     AvroCodec::Zstd,
+    AvroCodec::Bzip2,
 ];
 
 /// A converted record and its raw bytes, owned so tests can borrow [`EncodeRecord`]s from it.
@@ -257,6 +253,10 @@ fn parquet_seed_orders_with_schema_every_codec() {
                 parquet::basic::Compression::ZSTD(parquet::basic::ZstdLevel::default())
             }
             ParquetCodec::Lz4 => parquet::basic::Compression::LZ4,
+            ParquetCodec::Lz4Raw => parquet::basic::Compression::LZ4_RAW,
+            ParquetCodec::Brotli => {
+                parquet::basic::Compression::BROTLI(parquet::basic::BrotliLevel::default())
+            }
             ParquetCodec::None => parquet::basic::Compression::UNCOMPRESSED,
         };
         // The reader reports the codec, not the level it was written with.
@@ -1083,7 +1083,7 @@ fn bytearray_writes_raw_values_with_separator() {
     let owned = convert(&plain(&[O1, O2, O3]), false);
     let out = ByteArrayFormat::default().encode(&records(&owned)).unwrap();
     assert_eq!(out, format!("{O1}\n{O2}\n{O3}\n").into_bytes());
-    let out = ByteArrayFormat::new(Vec::new(), ".raw".into())
+    let out = ByteArrayFormat::new(Vec::new(), ".raw".into(), Compression::None)
         .encode(&records(&owned))
         .unwrap();
     assert_eq!(out, format!("{O1}{O2}{O3}").into_bytes());

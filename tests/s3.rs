@@ -117,7 +117,7 @@ async fn small_object_round_trips_with_its_headers_and_is_overwritten() {
     assert_eq!(store.describe(), "s3://sink-bucket");
     let key = "topics/orders/partition=0/orders+0+0000000042.json.gz";
 
-    let mut first = object(key, &b"{\"a\":1}\n{\"a\":2}\n"[..]);
+    let first = object(key, &b"{\"a\":1}\n{\"a\":2}\n"[..]);
     store.put(first.clone()).await.expect("first put");
 
     let client = server.client();
@@ -157,7 +157,7 @@ async fn large_object_is_uploaded_in_parts_and_arrives_whole() {
     settings.part_size = 5 * MIB;
     let store = store(&server, settings);
     let key = "topics/big/partition=3/big+3+0000000000.json";
-    let mut put = object(key, pattern(12 * MIB));
+    let put = object(key, pattern(12 * MIB));
 
     store.put(put.clone()).await.expect("multipart put");
 
@@ -224,6 +224,7 @@ async fn tags_encryption_and_acl_go_with_the_write() {
     let kms_key = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
     settings.sse = Some(Sse::Kms {
         key_id: Some(kms_key.to_owned()),
+        dsse: false,
     });
     settings.acl = Some("bucket-owner-full-control".to_owned());
     let store = store(&server, settings);
@@ -626,4 +627,120 @@ async fn stalled_request_times_out_as_a_retryable_error_and_is_cleaned_up() {
     let client = server.client();
     assert!(open_uploads(&client).await.is_empty());
     assert!(!object_exists(&client, "slow").await);
+}
+
+// Confluent parity of the S3 write options. Expectations from
+// confluentinc/kafka-connect-storage-cloud, kafka-connect-s3/src/main/java/io/confluent/connect/
+// s3/TopicPartitionWriter.java (`tagFile`, `getS3Tag`) and storage/S3OutputStream.java
+// (SSE-C, `contentMD5`).
+
+#[tokio::test]
+async fn extra_tag_pairs_follow_the_offset_tags_and_may_replace_them() {
+    let server = S3Server::start().await;
+    server.create_bucket(BUCKET);
+    let mut settings = S3Settings::new(BUCKET);
+    settings.tagging = true;
+    settings.extra_tags = vec![
+        ("team".to_owned(), "data platform".to_owned()),
+        ("recordCount".to_owned(), "x".to_owned()),
+    ];
+    let store = store(&server, settings);
+    store.put(object("tagged", &b"x"[..])).await.expect("put");
+    let mut untagged = object("sidecar", &b"k"[..]);
+    untagged.tagged = false;
+    store.put(untagged).await.expect("put");
+
+    let got = tags(&server.client(), "tagged").await;
+    let expected: BTreeMap<String, String> = [
+        ("startOffset", "42"),
+        ("endOffset", "51"),
+        ("recordCount", "x"),
+        ("team", "data platform"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .collect();
+    assert_eq!(got, expected);
+    assert!(tags(&server.client(), "sidecar").await.is_empty());
+}
+
+#[tokio::test]
+async fn refused_tags_are_dropped_with_ignore_and_fail_the_write_with_fail() {
+    let server = S3Server::start().await;
+    server.create_bucket(BUCKET);
+    server.deny_tagging();
+    let mut settings = S3Settings::new(BUCKET);
+    settings.tagging = true;
+    let ignoring = store(&server, settings.clone());
+    ignoring
+        .put(object("kept", &b"x"[..]))
+        .await
+        .expect("ignore writes the object without tags");
+    assert_eq!(
+        read(&server.client(), "kept").await.0,
+        Bytes::from_static(b"x")
+    );
+    let puts = server.requests_of("PutObject");
+    assert_eq!(puts.len(), 2, "a tagged attempt, then one without tags");
+    assert!(puts[0].header("x-amz-tagging").is_some());
+    assert_eq!(puts[1].header("x-amz-tagging"), None);
+
+    settings.fail_on_tagging_error = true;
+    let failing = store(&server, settings);
+    let err = failing
+        .put(object("refused", &b"x"[..]))
+        .await
+        .expect_err("fail keeps the error");
+    assert!(err.to_string().contains("AccessDenied"), "{err}");
+}
+
+#[tokio::test]
+async fn sse_c_key_and_content_md5_go_with_every_write_and_part() {
+    use base64::Engine;
+    use md5::{Digest, Md5};
+    let server = S3Server::start().await;
+    server.create_bucket(BUCKET);
+    let key = base64::engine::general_purpose::STANDARD.encode([7u8; 32]);
+    let key_md5 = base64::engine::general_purpose::STANDARD.encode(Md5::digest([7u8; 32]));
+    let mut settings = S3Settings::new(BUCKET);
+    settings.sse_customer_key = Some(key.clone());
+    settings.send_digest = true;
+    settings.part_size = 5 * MIB;
+    let store = store(&server, settings);
+    let small = object("small", &b"hello"[..]);
+    let big = object("big", pattern(6 * MIB));
+    store.put(small.clone()).await.expect("put");
+    store.put(big.clone()).await.expect("multipart put");
+
+    let put = &server.requests_of("PutObject")[0];
+    let create = &server.requests_of("CreateMultipartUpload")[0];
+    let parts = server.requests_of("UploadPart");
+    assert_eq!(parts.len(), 2);
+    for request in [put, create].into_iter().chain(parts.iter()) {
+        assert_eq!(
+            request.header("x-amz-server-side-encryption-customer-algorithm"),
+            Some("AES256"),
+            "{}",
+            request.operation
+        );
+        assert_eq!(
+            request.header("x-amz-server-side-encryption-customer-key"),
+            Some(key.as_str())
+        );
+        assert_eq!(
+            request.header("x-amz-server-side-encryption-customer-key-md5"),
+            Some(key_md5.as_str())
+        );
+        assert_eq!(request.header("x-amz-server-side-encryption"), None);
+    }
+    let md5 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(Md5::digest(b));
+    assert_eq!(put.header("content-md5"), Some(md5(&small.body).as_str()));
+    assert_eq!(
+        parts[0].header("content-md5"),
+        Some(md5(&big.body[..5 * MIB]).as_str())
+    );
+    assert_eq!(
+        parts[1].header("content-md5"),
+        Some(md5(&big.body[5 * MIB..]).as_str())
+    );
 }

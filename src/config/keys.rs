@@ -50,6 +50,11 @@ const fn ignored(name: &'static str, why: &'static str) -> KeySpec {
 
 const NOT_IN_LAMBDA: &str = "Kafka Connect worker setting; the event-source mapping does this job";
 const CREDENTIALS: &str = "credentials come from the function's IAM role, never from config";
+const HIVE: &str = "Hive integration is not part of this sink; a Glue crawler or Athena partition projection reads the layout";
+const NO_PART_BUFFER: &str =
+    "each file is encoded in memory within one invocation; there is no part buffer to grow";
+const AVRO_DATA: &str =
+    "an AvroData option of the schema-registry converters, which are not supported yet";
 
 /// Every key the sink accepts, in README order.
 pub const KEYS: &[KeySpec] = &[
@@ -126,14 +131,16 @@ pub const KEYS: &[KeySpec] = &[
     used(
         "keys.format.class",
         Some("AvroFormat"),
-        "Format of the key sidecar: `AvroFormat`, `JsonFormat` or `ParquetFormat`.",
+        "Format of the key sidecar: `AvroFormat`, `JsonFormat`, `ParquetFormat` or `ByteArrayFormat` (the raw key bytes, each followed by `format.bytearray.separator`).",
         None,
     ),
     used(
         "store.kafka.headers",
         Some("false"),
-        "Write each data file's record headers to a sidecar (`.headers.avro`): per record a list of `{key, value}`, values as UTF-8 text or base64 with `base64: true`.",
-        Some("The header layout is this sink's."),
+        "Write each data file's record headers to a sidecar (`.headers.avro`) in Confluent's layout: per record an array of `{key, value}` strings (enveloped as `{\"headers\": [...]}` in JSON and Parquet). A header with a null value is a record error, as in Confluent.",
+        Some(
+            "Header values are their UTF-8 text (invalid bytes become U+FFFD); Confluent re-renders values its SimpleHeaderConverter can parse (`007` becomes `7`). A record without headers gets an empty list, and a null key a `null` key, where Confluent fails the record.",
+        ),
     ),
     used(
         "headers.format.class",
@@ -151,12 +158,14 @@ pub const KEYS: &[KeySpec] = &[
         "parquet.codec",
         Some("snappy"),
         "ParquetFormat compression: `snappy`, `gzip`, `zstd`, `lz4`, `lz4_raw`, `brotli`, `none`; the extension is parquet-java's (`.snappy.parquet`, `.gz.parquet`, `.zstd.parquet`, `.lz4hadoop.parquet`, `.lz4raw.parquet`, `.br.parquet`, `.parquet`).",
-        Some("Also writes schemaless JSON, with a schema inferred per file (see README). `lzo` is refused at cold start: it needs Hadoop's native library."),
+        Some(
+            "Also writes schemaless JSON, with a schema inferred per file (see README). `lzo` is refused at cold start: it needs Hadoop's native library.",
+        ),
     ),
     used(
         "avro.codec",
         Some("null"),
-        "AvroFormat compression: `null`, `deflate`, `snappy`, `zstandard`.",
+        "AvroFormat compression: `null`, `deflate`, `snappy`, `bzip2`, and `zstandard`.",
         Some(
             "Also writes schemaless JSON, with a schema inferred per file; the sync marker is derived from the object key, so replays are byte-identical.",
         ),
@@ -164,7 +173,7 @@ pub const KEYS: &[KeySpec] = &[
     used(
         "format.bytearray.separator",
         Some("\\n"),
-        "ByteArrayFormat: bytes written after each raw value.",
+        "ByteArrayFormat: bytes written after each raw value, exactly as given (whitespace kept; JSON and `.properties` escapes such as `\\n` are read by their parsers, and in an `S3_SINK_*` variable `\\n`, `\\r`, `\\t`, `\\\\` are unescaped).",
         None,
     ),
     used(
@@ -176,7 +185,7 @@ pub const KEYS: &[KeySpec] = &[
     used(
         "s3.compression.type",
         Some("none"),
-        "`none` or `gzip` (`.json.gz`, gzip header without a timestamp).",
+        "`none` or `gzip`, for JsonFormat and ByteArrayFormat (`.json.gz`, `.bin.gz`; gzip header without a timestamp).",
         None,
     ),
     used(
@@ -218,9 +227,9 @@ pub const KEYS: &[KeySpec] = &[
     used(
         "partition.field.name",
         None,
-        "FieldPartitioner: comma-separated field names; dots reach nested fields.",
+        "FieldPartitioner: comma-separated field names; dots reach nested fields. A null field, or one missing under a null parent, is `name=null`; a field the value's schema does not declare is a record error.",
         Some(
-            "Works on schemaless JSON too; unsafe characters in values are %-escaped (see README).",
+            "Works on schemaless JSON too (an absent field is `name=null`), and on float fields; unsafe characters in values are %-escaped (see README).",
         ),
     ),
     used(
@@ -256,20 +265,52 @@ pub const KEYS: &[KeySpec] = &[
     used(
         "timestamp.field",
         Some("timestamp"),
-        "RecordField: the field holding the time, dotted for nested fields: epoch millis, ISO-8601, or `timestamp.parser` text.",
+        "RecordField: the field holding the time, dotted for nested fields: epoch millis (a number, or a string of digits), ISO-8601 text, or `timestamp.parser` text.",
         None,
     ),
     used(
         "timestamp.parser",
         None,
-        "RecordField: Joda-Time pattern for string times (e.g. `yyyy-MM-dd`, `yyyyMMdd`); without it strings are ISO-8601. A string without a zone is a time in `timezone`.",
-        Some("Zone-less strings are read in `timezone`, not in the JVM's zone."),
+        "RecordField: Joda-Time pattern for string times (e.g. `yyyy-MM-dd`, `yyyyMMdd`); it then applies to every string, digits included. Without it a string of digits is epoch milliseconds and any other string ISO-8601. A string without a zone is a time in `timezone`.",
+        Some(
+            "This sink's own key: Confluent has none. Zone-less strings are read in `timezone`, not in the JVM's zone.",
+        ),
+    ),
+    used(
+        "rotate.file.on.partition.change",
+        Some("true"),
+        "With `rotate.interval.ms` set: a file ends where the encoded partition changes between consecutive records, as Confluent's `TopicPartitionWriter` rotates (files are then runs of consecutive records, see docs/semantics.md). Transitions to and from the tombstone partition do not rotate.",
+        None,
+    ),
+    used(
+        "tombstone.encoded.partition",
+        Some("tombstone"),
+        "With `behavior.on.null.values=write`: the partition path of tombstones. Only key (and header) sidecars are written there, no value file.",
+        None,
+    ),
+    used(
+        "s3.schema.partition.affix.type",
+        Some("NONE"),
+        "`PREFIX` or `SUFFIX`: add `schema_name=<value schema name>` before or after the encoded partition (`schema_name=null` for schemaless records), so each schema gets its own directory.",
+        None,
+    ),
+    used(
+        "json.decimal.format",
+        Some("BASE64"),
+        "JsonFormat: Connect decimals written as base64 of the unscaled value (`BASE64`) or as JSON numbers (`NUMERIC`).",
+        None,
     ),
     used(
         "behavior.on.null.values",
         Some("fail"),
         "Tombstones (null values) left after the transforms: `fail` the invocation, `ignore` them (counted as dropped by rule), or `write` them as `null` under the `tombstone` partition path (needs `store.kafka.keys=true`).",
         None,
+    ),
+    used(
+        "report.null.values.to.dlq",
+        Some("true"),
+        "With `behavior.on.null.values=ignore` and `errors.tolerance=all`: tombstones go to `errors.prefix` (this sink's dead-letter queue) instead of being dropped.",
+        Some("The dead-letter queue is the error prefix in the bucket."),
     ),
     used(
         "errors.tolerance",
@@ -286,8 +327,10 @@ pub const KEYS: &[KeySpec] = &[
     used(
         "schema.compatibility",
         Some("NONE"),
-        "NONE, BACKWARD, FORWARD, FULL. Accepted; JSON output does not rotate on schema changes.",
-        None,
+        "NONE, BACKWARD, FORWARD, FULL. Every format starts a new file when the value schema changes (schemaless to schema'd included).",
+        Some(
+            "Any schema change rotates, whatever the mode; records are never projected to another schema version. Unknown values fail at cold start (Confluent falls back to NONE).",
+        ),
     ),
     used(
         "storage.class",
@@ -316,7 +359,7 @@ pub const KEYS: &[KeySpec] = &[
     used(
         "store.url",
         None,
-        "Endpoint of an S3-compatible server (`http://127.0.0.1:9000`). `AWS_ENDPOINT_URL_S3` / `AWS_ENDPOINT_URL` also work.",
+        "Endpoint of an S3-compatible server (`http://127.0.0.1:9000`); `https://` is assumed without a scheme, as Confluent does. `AWS_ENDPOINT_URL_S3` / `AWS_ENDPOINT_URL` also work.",
         None,
     ),
     used(
@@ -334,8 +377,10 @@ pub const KEYS: &[KeySpec] = &[
     used(
         "s3.ssea.name",
         Some(""),
-        "Server-side encryption: empty, `AES256` or `aws:kms`.",
-        None,
+        "Server-side encryption: empty, `AES256`, `aws:kms` or `aws:kms:dsse`. With `AES256` and `s3.sse.customer.key`, SSE-C.",
+        Some(
+            "`aws:kms` without `s3.sse.kms.key.id` asks S3 for the AWS managed key; Confluent then sends no encryption header at all.",
+        ),
     ),
     used(
         "s3.sse.kms.key.id",
@@ -350,9 +395,69 @@ pub const KEYS: &[KeySpec] = &[
         None,
     ),
     used(
+        "s3.sse.customer.key",
+        None,
+        "SSE-C: base64 of a 256-bit key, used with `s3.ssea.name=AES256` (its MD5 is sent with every write). Readers need the same key.",
+        None,
+    ),
+    used(
         "s3.object.tagging",
         Some("false"),
-        "Tag objects with `startOffset`, `endOffset` and `recordCount`.",
+        "Tag data objects with `startOffset`, `endOffset` and `recordCount` (sidecars and error objects are not tagged).",
+        Some("The tags are sent with the write itself, so no object exists untagged."),
+    ),
+    used(
+        "s3.object.tagging.key.value.pairs",
+        Some(""),
+        "More tags for tagged objects: `key1:value1,key2:value2` (a pair may replace a built-in tag).",
+        None,
+    ),
+    used(
+        "s3.object.behavior.on.tagging.error",
+        Some("ignore"),
+        "`ignore`: an object whose tagged write is refused (`AccessDenied`) is written again without tags, with a warning; `fail`: the write fails.",
+        None,
+    ),
+    used(
+        "s3.send.digest",
+        Some("false"),
+        "Send each body's `Content-MD5`, so S3 refuses a corrupted upload.",
+        None,
+    ),
+    used(
+        "s3.wan.mode",
+        Some("false"),
+        "Write through the S3 Transfer Acceleration endpoint (needs `s3.path.style.access.enabled=false`).",
+        None,
+    ),
+    used(
+        "s3.credentials.provider.class",
+        Some("DefaultCredentialsProvider"),
+        "`DefaultCredentialsProvider`: the function's IAM role. `AwsAssumeRoleCredentialsProvider`: the function's role assumes `s3.credentials.provider.sts.role.arn` through STS (cross-account buckets); the SDK refreshes the session.",
+        Some("Other provider classes fail at cold start; static keys are never used."),
+    ),
+    used(
+        "s3.credentials.provider.sts.role.arn",
+        None,
+        "AwsAssumeRoleCredentialsProvider: the role to assume (required).",
+        None,
+    ),
+    used(
+        "s3.credentials.provider.sts.role.session.name",
+        None,
+        "AwsAssumeRoleCredentialsProvider: the session name (required).",
+        None,
+    ),
+    used(
+        "s3.credentials.provider.sts.role.external.id",
+        None,
+        "AwsAssumeRoleCredentialsProvider: the external id the role's trust policy asks for.",
+        Some("Optional here; Confluent requires the key."),
+    ),
+    used(
+        "s3.credentials.provider.sts.region",
+        None,
+        "AwsAssumeRoleCredentialsProvider: the STS region; the function's region by default.",
         None,
     ),
     used(
@@ -394,7 +499,6 @@ pub const KEYS: &[KeySpec] = &[
     ignored("header.converter", "headers are kept as bytes"),
     ignored("aws.access.key.id", CREDENTIALS),
     ignored("aws.secret.access.key", CREDENTIALS),
-    ignored("s3.credentials.provider.class", CREDENTIALS),
     ignored("errors.log.enable", "every error is logged"),
     ignored("errors.log.include.messages", "messages are never logged"),
     ignored(
@@ -420,13 +524,45 @@ pub const KEYS: &[KeySpec] = &[
     ignored("retry.backoff.ms", NOT_IN_LAMBDA),
     ignored("shutdown.timeout.ms", NOT_IN_LAMBDA),
     ignored("config.action.reload", NOT_IN_LAMBDA),
-    ignored("s3.wan.mode", "the SDK's endpoint resolution applies"),
     ignored("s3.ssl.key.password", CREDENTIALS),
     ignored("s3.proxy.url", "the Lambda network configuration applies"),
     ignored("s3.proxy.user", "the Lambda network configuration applies"),
     ignored("s3.proxy.password", CREDENTIALS),
     ignored("s3.http.send.expect.continue", "the SDK decides"),
     ignored("schema.generator.class", "deprecated in Confluent"),
+    ignored(
+        "enable.conditional.writes",
+        "objects are written with a plain overwrite, never `If-None-Match`: a retried batch must replace the files of a failed attempt (docs/semantics.md)",
+    ),
+    ignored(
+        "max.files.scan.limit",
+        "belongs to conditional writes, which this sink does not use",
+    ),
+    ignored(
+        "max.write.duration.ms",
+        "the invocation deadline bounds every write (`lambda.deadline.margin.ms`)",
+    ),
+    ignored("s3.elastic.buffer.enable", NO_PART_BUFFER),
+    ignored("s3.elastic.buffer.init.capacity", NO_PART_BUFFER),
+    ignored(
+        "partitioner.max.open.files",
+        "no file outlives its invocation, so the batch bounds the open files",
+    ),
+    ignored(
+        "schemas.cache.config",
+        "Connect schemas come with each record; there is no schema cache to size",
+    ),
+    ignored("enhanced.avro.schema.support", AVRO_DATA),
+    ignored("allow.optional.map.keys", AVRO_DATA),
+    ignored(
+        "connect.meta.data",
+        "AvroFormat always writes Connect's schema metadata (`connect.name`, `connect.version`, ...), Confluent's default",
+    ),
+    ignored("hive.integration", HIVE),
+    ignored("hive.metastore.uris", HIVE),
+    ignored("hive.conf.dir", HIVE),
+    ignored("hive.home", HIVE),
+    ignored("hive.database", HIVE),
     ignored(
         "key.converter.schema.registry.url",
         "schema-registry converters are not supported yet",

@@ -18,8 +18,9 @@ use crate::partitioner::joda::{JodaPattern, Locale};
 use crate::partitioner::time_based::{TimeBasedKind, TimeBasedPartitioner};
 use crate::partitioner::{DefaultPartitioner, FieldPartitioner, Partitioner, TimestampExtractor};
 use crate::plan::KeyLayout;
-use crate::storage::{S3Settings, Sse};
+use crate::storage::{AssumeRole, S3Settings, Sse};
 use crate::transform::TransformChain;
+use base64::Engine as _;
 
 use keys::{IGNORED_PREFIXES, KeyRole, is_secret, spec, suggestion};
 pub use source::{Origin, RawConfig};
@@ -73,6 +74,27 @@ pub enum NullValueBehavior {
     Ignore,
     /// Written as a `null` value under the `tombstone` partition path, keys beside it.
     Write,
+}
+
+/// `s3.schema.partition.affix.type`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SchemaAffix {
+    None,
+    Prefix,
+    Suffix,
+}
+
+impl SchemaAffix {
+    /// The encoded path with the value schema's name added, as Confluent's `SchemaPartitioner`
+    /// adds it (`schema_name=null` when the record has no schema or no name).
+    pub fn apply(self, path: String, schema_name: Option<&str>, delim: &str) -> String {
+        let segment = format!("schema_name={}", schema_name.unwrap_or("null"));
+        match self {
+            SchemaAffix::None => path,
+            SchemaAffix::Prefix => format!("{segment}{delim}{path}"),
+            SchemaAffix::Suffix => format!("{path}{delim}{segment}"),
+        }
+    }
 }
 
 /// Which topics the sink expects.
@@ -131,6 +153,18 @@ pub struct Config {
     pub upload_concurrency: usize,
     pub deadline_margin_ms: u64,
     pub partial_batch_response: bool,
+    /// `rotate.file.on.partition.change` with `rotate.interval.ms`: files are runs of
+    /// consecutive records (see [`crate::plan::plan_files`]).
+    pub rotate_on_partition_change: bool,
+    /// `json.decimal.format=NUMERIC`: JSON output writes decimals as numbers.
+    pub json_decimal_numeric: bool,
+    /// `tombstone.encoded.partition`: the path of tombstones with `behavior.on.null.values=write`.
+    pub tombstone_path: String,
+    /// `s3.schema.partition.affix.type`: `schema_name=...` before or after the encoded path.
+    pub schema_affix: SchemaAffix,
+    /// `report.null.values.to.dlq`: with `ignore` and `errors.tolerance=all`, tombstones go to
+    /// the error prefix.
+    pub report_null_values: bool,
     /// `store.kafka.keys`: the format of the key sidecar beside each data file.
     pub keys_format: Option<Format>,
     /// `store.kafka.headers`: the format of the header sidecar beside each data file.
@@ -156,9 +190,15 @@ struct Reader<'a> {
     raw: &'a RawConfig,
     errors: Vec<KeyError>,
     effective: Vec<(String, String)>,
+    /// Warnings found by helpers that have no access to the caller's list.
+    notes: Vec<String>,
 }
 
 impl<'a> Reader<'a> {
+    fn warnings_note(&mut self, message: &str) {
+        self.notes.push(message.to_owned());
+    }
+
     fn error(&mut self, key: &str, message: impl Into<String>) {
         self.errors.push(KeyError {
             key: key.to_owned(),
@@ -258,6 +298,7 @@ impl Config {
             raw,
             errors: Vec::new(),
             effective: Vec::new(),
+            notes: Vec::new(),
         };
         let mut warnings = Vec::new();
         let mut ignored = Vec::new();
@@ -571,43 +612,62 @@ impl Config {
                         r.error(
                             "avro.codec",
                             format!(
-                                "{text:?} is not allowed; allowed: null, deflate, snappy, zstandard"
+                                "{text:?} is not allowed; allowed: null, deflate, snappy, bzip2, zstandard"
                             ),
                         );
                         Format::Avro(AvroFormat::new(AvroCodec::Null))
                     }
                 }
             }
-            Some("ByteArrayFormat") => {
-                let separator = match r.raw("format.bytearray.separator") {
-                    Some(_) => unescape_separator(
-                        &r.string("format.bytearray.separator").unwrap_or_default(),
-                    ),
-                    None => ByteArrayFormat::DEFAULT_SEPARATOR.to_vec(),
-                };
-                let extension = r.string("format.bytearray.extension").unwrap_or_default();
-                Format::ByteArray(ByteArrayFormat::new(separator, extension))
-            }
+            Some("ByteArrayFormat") => Format::ByteArray(bytearray_format(&mut r, compression)),
             _ => Format::Json(JsonFormat::new(compression)),
         };
-        let sidecar = |r: &mut Reader<'_>, flag: &str, class_key: &str| -> Option<Format> {
+        // Confluent's sidecars use the value format's settings (codecs, compression).
+        let sidecar = |r: &mut Reader<'_>, flag: &str, class_key: &str, allowed: &[&str]| {
             if !r.boolean(flag).unwrap_or(false) {
                 return None;
             }
-            match r.class(class_key, &["JsonFormat", "AvroFormat", "ParquetFormat"]) {
+            match r.class(class_key, allowed) {
                 Some("JsonFormat") => Some(Format::Json(JsonFormat::new(compression))),
                 Some("ParquetFormat") => Some(Format::Parquet(Box::new(ParquetFormat::new(
-                    ParquetCodec::Snappy,
+                    match &format {
+                        Format::Parquet(p) => p.codec(),
+                        _ => ParquetCodec::Snappy,
+                    },
                 )))),
-                _ => Some(Format::Avro(AvroFormat::new(AvroCodec::Null))),
+                Some("ByteArrayFormat") => {
+                    Some(Format::ByteArray(bytearray_format(r, compression)))
+                }
+                _ => Some(Format::Avro(AvroFormat::new(match &format {
+                    Format::Avro(a) => a.codec(),
+                    _ => AvroCodec::Null,
+                }))),
             }
         };
-        let keys_format = sidecar(&mut r, "store.kafka.keys", "keys.format.class");
-        let headers_format = sidecar(&mut r, "store.kafka.headers", "headers.format.class");
+        let keys_format = sidecar(
+            &mut r,
+            "store.kafka.keys",
+            "keys.format.class",
+            &[
+                "JsonFormat",
+                "AvroFormat",
+                "ParquetFormat",
+                "ByteArrayFormat",
+            ],
+        );
+        // As Confluent: ByteArrayFormat cannot hold headers.
+        let headers_format = sidecar(
+            &mut r,
+            "store.kafka.headers",
+            "headers.format.class",
+            &["JsonFormat", "AvroFormat", "ParquetFormat"],
+        );
         let envelope = r.boolean("format.envelope").unwrap_or(false);
-        if compression != Compression::None && !matches!(format, Format::Json(_)) {
+        if compression != Compression::None
+            && !matches!(format, Format::Json(_) | Format::ByteArray(_))
+        {
             warnings.push(format!(
-                "s3.compression.type applies to JsonFormat only; {} files use their own codec",
+                "s3.compression.type applies to JsonFormat and ByteArrayFormat only; {} files use their own codec",
                 format.class_name()
             ));
         }
@@ -626,6 +686,29 @@ impl Config {
             _ => NullValueBehavior::Fail,
         };
         let errors_tolerance_all = r.choice("errors.tolerance", &["none", "all"]) == Some("all");
+        let report_null_values = r.boolean("report.null.values.to.dlq").unwrap_or(true);
+        let tombstone_path = r.string("tombstone.encoded.partition").unwrap_or_default();
+        if tombstone_path.is_empty()
+            || tombstone_path
+                .split(layout.directory_delim.as_str())
+                .any(|s| s.is_empty() || s == "." || s == "..")
+            || tombstone_path.chars().any(char::is_control)
+        {
+            r.error(
+                "tombstone.encoded.partition",
+                "must be a non-empty relative path without empty, `.` or `..` segments or control characters",
+            );
+        }
+        let rotate_on_partition_change =
+            r.boolean("rotate.file.on.partition.change").unwrap_or(true);
+        let schema_affix = match r.choice(
+            "s3.schema.partition.affix.type",
+            &["NONE", "PREFIX", "SUFFIX"],
+        ) {
+            Some("PREFIX") => SchemaAffix::Prefix,
+            Some("SUFFIX") => SchemaAffix::Suffix,
+            _ => SchemaAffix::None,
+        };
         let errors_prefix = match r.string("errors.prefix").filter(|p| !p.is_empty()) {
             Some(p) => p
                 .trim_end_matches(layout.directory_delim.as_str())
@@ -677,10 +760,13 @@ impl Config {
             )
             .unwrap_or(3000);
         let partial_batch_response = r.boolean("lambda.partial.batch.response").unwrap_or(false);
+        let json_decimal_numeric =
+            r.choice("json.decimal.format", &["BASE64", "NUMERIC"]) == Some("NUMERIC");
 
         if !r.errors.is_empty() {
             return Err(ConfigError { errors: r.errors });
         }
+        warnings.append(&mut r.notes);
         let mut effective = r.effective;
         effective.sort();
         effective.dedup();
@@ -700,6 +786,11 @@ impl Config {
             upload_concurrency,
             deadline_margin_ms,
             partial_batch_response,
+            rotate_on_partition_change,
+            json_decimal_numeric,
+            tombstone_path,
+            schema_affix,
+            report_null_values,
             keys_format,
             headers_format,
             envelope,
@@ -710,6 +801,12 @@ impl Config {
             ignored,
             warnings,
         })
+    }
+
+    /// Whether files are runs of consecutive records (`rotate.file.on.partition.change` with
+    /// `rotate.interval.ms`, when Confluent applies it).
+    pub fn file_runs(&self) -> bool {
+        self.rotate_on_partition_change && self.rotate_interval_ms.is_some()
     }
 
     /// Whether record keys must be converted (sidecars or envelopes write them).
@@ -726,16 +823,27 @@ impl Config {
 fn s3_settings(r: &mut Reader<'_>) -> S3Settings {
     let mut s = S3Settings::new(r.string("s3.bucket.name").unwrap_or_default());
     s.region = r.string("s3.region").filter(|v| !v.is_empty());
-    s.endpoint_url = r.string("store.url").filter(|v| !v.is_empty());
+    // As Confluent's S3Storage: an endpoint without a scheme is HTTPS.
+    s.endpoint_url = r.string("store.url").filter(|v| !v.is_empty()).map(|url| {
+        if url.contains("://") {
+            url
+        } else {
+            format!("https://{url}")
+        }
+    });
     if let Some(url) = &s.endpoint_url
         && !(url.starts_with("http://") || url.starts_with("https://"))
     {
-        r.error(
-            "store.url",
-            format!("{url:?} must start with http:// or https://"),
-        );
+        r.error("store.url", format!("{url:?} must use http:// or https://"));
     }
     s.path_style = r.boolean("s3.path.style.access.enabled").unwrap_or(true);
+    s.accelerate = r.boolean("s3.wan.mode").unwrap_or(false);
+    if s.accelerate && s.path_style {
+        r.error(
+            "s3.wan.mode",
+            "Transfer Acceleration needs virtual-hosted addressing: set s3.path.style.access.enabled=false",
+        );
+    }
     s.part_size = match r.parse::<u64>("s3.part.size", "a number of bytes") {
         Some(n) if n < 5 * 1024 * 1024 => {
             r.error(
@@ -755,18 +863,123 @@ fn s3_settings(r: &mut Reader<'_>) -> S3Settings {
         None => s.part_size,
     };
     let kms_key = r.string("s3.sse.kms.key.id").filter(|v| !v.is_empty());
-    s.sse = match r.choice("s3.ssea.name", &["", "AES256", "aws:kms"]) {
+    let customer_key = r.string("s3.sse.customer.key").filter(|v| !v.is_empty());
+    s.sse = match r.choice("s3.ssea.name", &["", "AES256", "aws:kms", "aws:kms:dsse"]) {
+        // As Confluent: a customer key with AES256 means SSE-C instead of SSE-S3.
+        Some("AES256") if customer_key.is_some() => None,
         Some("AES256") => Some(Sse::Aes256),
         Some("aws:kms") => Some(Sse::Kms {
             key_id: kms_key.clone(),
+            dsse: false,
+        }),
+        Some("aws:kms:dsse") => Some(Sse::Kms {
+            key_id: kms_key.clone(),
+            dsse: true,
         }),
         _ => None,
     };
     if kms_key.is_some() && !matches!(s.sse, Some(Sse::Kms { .. })) {
-        r.error("s3.sse.kms.key.id", "needs s3.ssea.name=aws:kms");
+        r.error(
+            "s3.sse.kms.key.id",
+            "needs s3.ssea.name=aws:kms or aws:kms:dsse",
+        );
+    }
+    if let Some(key) = customer_key {
+        let decoded = base64::engine::general_purpose::STANDARD.decode(key.as_bytes());
+        if !matches!(&decoded, Ok(bytes) if bytes.len() == 32) {
+            r.error(
+                "s3.sse.customer.key",
+                "must be the base64 of a 256-bit (32-byte) key",
+            );
+        } else if s.sse.is_some() || r.raw("s3.ssea.name") != Some("AES256") {
+            r.error(
+                "s3.sse.customer.key",
+                "needs s3.ssea.name=AES256 (SSE-C), as Confluent uses it",
+            );
+        } else {
+            s.sse_customer_key = Some(key);
+        }
     }
     s.acl = r.choice("s3.acl.canned", CANNED_ACLS).map(str::to_owned);
     s.tagging = r.boolean("s3.object.tagging").unwrap_or(false);
+    let pairs = r
+        .string("s3.object.tagging.key.value.pairs")
+        .unwrap_or_default();
+    for pair in split_list(&pairs) {
+        match pair.split_once(':') {
+            Some((name, value)) if !name.trim().is_empty() => s
+                .extra_tags
+                .push((name.trim().to_owned(), value.trim().to_owned())),
+            _ => r.error(
+                "s3.object.tagging.key.value.pairs",
+                format!("{pair:?} is not a `key:value` pair"),
+            ),
+        }
+    }
+    if !s.extra_tags.is_empty() && !s.tagging {
+        // Confluent parses the pairs but only applies them with tagging on.
+        r.warnings_note(
+            "s3.object.tagging.key.value.pairs is set but s3.object.tagging=false: no tags are written",
+        );
+    }
+    s.fail_on_tagging_error =
+        r.choice("s3.object.behavior.on.tagging.error", &["ignore", "fail"]) == Some("fail");
+    s.send_digest = r.boolean("s3.send.digest").unwrap_or(false);
+    match r.class(
+        "s3.credentials.provider.class",
+        &[
+            "DefaultCredentialsProvider",
+            "DefaultAWSCredentialsProviderChain",
+            "AwsAssumeRoleCredentialsProvider",
+        ],
+    ) {
+        Some("AwsAssumeRoleCredentialsProvider") => {
+            let role_arn = r
+                .string("s3.credentials.provider.sts.role.arn")
+                .filter(|v| !v.is_empty());
+            let session_name = r
+                .string("s3.credentials.provider.sts.role.session.name")
+                .filter(|v| !v.is_empty());
+            if role_arn.is_none() {
+                r.error(
+                    "s3.credentials.provider.sts.role.arn",
+                    "is required by AwsAssumeRoleCredentialsProvider",
+                );
+            }
+            if session_name.is_none() {
+                r.error(
+                    "s3.credentials.provider.sts.role.session.name",
+                    "is required by AwsAssumeRoleCredentialsProvider",
+                );
+            }
+            if let (Some(role_arn), Some(session_name)) = (role_arn, session_name) {
+                s.assume_role = Some(AssumeRole {
+                    role_arn,
+                    session_name,
+                    external_id: r
+                        .string("s3.credentials.provider.sts.role.external.id")
+                        .filter(|v| !v.is_empty()),
+                    region: r
+                        .string("s3.credentials.provider.sts.region")
+                        .filter(|v| !v.is_empty()),
+                });
+            }
+        }
+        _ => {
+            for k in [
+                "s3.credentials.provider.sts.role.arn",
+                "s3.credentials.provider.sts.role.session.name",
+                "s3.credentials.provider.sts.role.external.id",
+                "s3.credentials.provider.sts.region",
+            ] {
+                if r.raw(k).is_some() {
+                    r.warnings_note(&format!(
+                        "{k} is set but unused: s3.credentials.provider.class is not AwsAssumeRoleCredentialsProvider"
+                    ));
+                }
+            }
+        }
+    }
     s.retry_backoff_ms = r
         .parse::<u64>(
             "s3.retry.backoff.ms",
@@ -779,12 +992,49 @@ fn s3_settings(r: &mut Reader<'_>) -> S3Settings {
     s
 }
 
-/// `format.bytearray.separator` as Java reads a properties value: `\\n`, `\\r`, `\\t` escapes.
-fn unescape_separator(text: &str) -> Vec<u8> {
-    text.replace("\\n", "\n")
-        .replace("\\r", "\r")
-        .replace("\\t", "\t")
-        .into_bytes()
+/// `ByteArrayFormat` from `format.bytearray.separator` and `.extension`. The separator is taken
+/// untrimmed, as Confluent reads it from the original config (whitespace is significant). JSON
+/// and `.properties` files have already unescaped it; an `S3_SINK_*` variable cannot easily hold
+/// a newline, so there `\n`, `\r`, `\t` and `\\` are unescaped here.
+fn bytearray_format(r: &mut Reader<'_>, compression: Compression) -> ByteArrayFormat {
+    const KEY: &str = "format.bytearray.separator";
+    let separator = match r.raw.get(KEY) {
+        Some(text) => {
+            let shown = text.escape_debug().to_string();
+            r.effective.push((KEY.to_owned(), shown));
+            match r.raw.origin(KEY) {
+                Some(Origin::EnvKey(_)) => unescape_env(text).into_bytes(),
+                _ => text.as_bytes().to_vec(),
+            }
+        }
+        None => ByteArrayFormat::DEFAULT_SEPARATOR.to_vec(),
+    };
+    let extension = r.string("format.bytearray.extension").unwrap_or_default();
+    ByteArrayFormat::new(separator, extension, compression)
+}
+
+/// `\n`, `\r`, `\t` and `\\` in an environment variable's value.
+fn unescape_env(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('n') => out.push('\n'),
+            Some('r') => out.push('\r'),
+            Some('t') => out.push('\t'),
+            Some('\\') => out.push('\\'),
+            Some(other) => {
+                out.push('\\');
+                out.push(other);
+            }
+            None => out.push('\\'),
+        }
+    }
+    out
 }
 
 fn is_converter_option(key: &str) -> bool {

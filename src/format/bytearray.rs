@@ -1,14 +1,15 @@
 //! `ByteArrayFormat`: each record's raw value bytes followed by a separator, as Confluent's
 //! `ByteArrayRecordWriterProvider` writes them.
 
-use super::FormatError;
 use super::schema::EncodeRecord;
+use super::{Compression, FormatError};
 
 /// Writes each record's raw value bytes, each followed by the separator (the last one too).
 #[derive(Debug, Clone)]
 pub struct ByteArrayFormat {
     separator: Vec<u8>,
     extension: String,
+    compression: Compression,
 }
 
 impl ByteArrayFormat {
@@ -21,15 +22,21 @@ impl ByteArrayFormat {
     /// The default extension (`format.bytearray.extension`).
     pub const DEFAULT_EXTENSION: &'static str = ".bin";
 
-    /// A byte-array format with the given separator and file extension.
-    pub fn new(separator: Vec<u8>, extension: String) -> ByteArrayFormat {
+    /// A byte-array format with the given separator, file extension and compression.
+    pub fn new(separator: Vec<u8>, extension: String, compression: Compression) -> ByteArrayFormat {
+        let extension = match compression {
+            // As Confluent: the compression's extension follows the configured one (`.bin.gz`).
+            Compression::Gzip { .. } => format!("{extension}.gz"),
+            Compression::None => extension,
+        };
         ByteArrayFormat {
             separator,
             extension,
+            compression,
         }
     }
 
-    /// The file extension (`.bin` by default).
+    /// The file extension (`.bin` by default, `.bin.gz` with gzip).
     pub fn extension(&self) -> &str {
         &self.extension
     }
@@ -57,7 +64,7 @@ impl ByteArrayFormat {
             out.extend_from_slice(raw);
             out.extend_from_slice(&self.separator);
         }
-        Ok(out)
+        Ok(self.compression.apply(out)?)
     }
 }
 
@@ -66,6 +73,7 @@ impl Default for ByteArrayFormat {
         ByteArrayFormat::new(
             Self::DEFAULT_SEPARATOR.to_vec(),
             Self::DEFAULT_EXTENSION.to_owned(),
+            Compression::None,
         )
     }
 }
@@ -100,7 +108,7 @@ mod tests {
             ])
             .unwrap();
         assert_eq!(out, b"a\x00b\n\nc\n");
-        let f = ByteArrayFormat::new(b"||".to_vec(), ".dat".into());
+        let f = ByteArrayFormat::new(b"||".to_vec(), ".dat".into(), Compression::None);
         assert_eq!(f.encode(&[rec(&v, Some(b"x"), 0)]).unwrap(), b"x||");
         assert_eq!(f.encode(&[]).unwrap(), b"");
         assert_eq!(f.extension(), ".dat");

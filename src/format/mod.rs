@@ -1,8 +1,8 @@
 //! Output formats: how a file's records become bytes.
 //!
 //! Row formats (JSON lines, raw bytes) write each record as it comes; batch formats (Parquet,
-//! Avro) need one schema per file, so files of those formats are also split where the
-//! record schema changes (see [`Format::splits_on_schema`]).
+//! Avro) need one schema per file. Files of every format are split where the value schema
+//! changes, as Confluent rotates on a schema change (see [`crate::plan`]).
 
 pub mod avro;
 pub mod bytearray;
@@ -24,6 +24,25 @@ pub enum Compression {
     Gzip {
         level: u32,
     },
+}
+
+impl Compression {
+    /// Compresses a whole file. gzip gets mtime 0 and no file name, so the same records
+    /// always give the same bytes.
+    pub fn apply(self, plain: Vec<u8>) -> Result<Vec<u8>, std::io::Error> {
+        match self {
+            Compression::None => Ok(plain),
+            Compression::Gzip { level } => {
+                use std::io::Write as _;
+                let mut gz = flate2::GzBuilder::new().mtime(0).write(
+                    Vec::with_capacity(plain.len() / 4),
+                    flate2::Compression::new(level),
+                );
+                gz.write_all(&plain)?;
+                gz.finish()
+            }
+        }
+    }
 }
 
 /// Why a file could not be encoded.
@@ -64,11 +83,6 @@ impl Format {
             Format::Avro(_) => "application/avro",
             Format::ByteArray(_) => "application/octet-stream",
         }
-    }
-
-    /// Whether a file must hold records of a single schema (Parquet and Avro files carry one).
-    pub fn splits_on_schema(&self) -> bool {
-        matches!(self, Format::Parquet(_) | Format::Avro(_))
     }
 
     /// Encodes the records of one file, in order. The same records under the same key give

@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use super::{PartitionError, lookup, type_name};
+use super::{PartitionError, field_schema, lookup, type_name};
 use crate::convert::Converted;
 
 /// Encodes `f1=v1/f2=v2` from `partition.field.name`, on schema'd and schemaless values alike.
@@ -43,7 +43,21 @@ impl FieldPartitioner {
             if i > 0 {
                 out.push_str(&self.delim);
             }
-            let (v, _) = lookup(value, name, "FieldPartitioner")?;
+            let v = match lookup(value, name, "FieldPartitioner") {
+                Ok((v, _)) => v,
+                // As Confluent's FieldPartitioner: a field the schema declares but the value
+                // lacks (a null parent struct) is `name=null`; one the schema does not declare
+                // is an error. Schemaless values have no declarations: absent is null.
+                Err(PartitionError::MissingField { field }) => {
+                    match value.and_then(|v| v.schema.as_ref()) {
+                        Some(schema) if !declares(schema, name) => {
+                            return Err(PartitionError::NotInSchema { field });
+                        }
+                        _ => &Value::Null,
+                    }
+                }
+                Err(other) => return Err(other),
+            };
             out.push_str(name);
             out.push('=');
             match v {
@@ -53,11 +67,7 @@ impl FieldPartitioner {
                 Value::Bool(b) => {
                     escape_into(&mut out, if *b { "true" } else { "false" }, &self.delim)
                 }
-                Value::Null => {
-                    return Err(PartitionError::NullField {
-                        field: name.clone(),
-                    });
-                }
+                Value::Null => out.push_str("null"),
                 other => {
                     return Err(PartitionError::NotScalar {
                         field: name.clone(),
@@ -68,6 +78,22 @@ impl FieldPartitioner {
         }
         Ok(out)
     }
+}
+
+/// Whether a Connect struct schema declares the dotted field `path` (or a field literally
+/// named so).
+fn declares(schema: &Value, path: &str) -> bool {
+    if field_schema(schema, path).is_some() {
+        return true;
+    }
+    let mut current = schema;
+    for segment in path.split('.') {
+        match field_schema(current, segment) {
+            Some(next) => current = next,
+            None => return false,
+        }
+    }
+    true
 }
 
 /// Appends `value` with the unsafe characters percent-encoded (see [`FieldPartitioner`]).
@@ -156,19 +182,39 @@ mod tests {
     }
 
     #[test]
-    fn missing_null_and_non_scalar_fields_are_errors() {
+    fn null_and_missing_fields_are_name_null_undeclared_fields_and_non_scalars_are_errors() {
+        // FieldPartitionerTest#testNullPartition, #testNestedMissingPartition
+        // (confluentinc/kafka-connect-storage-common, partitioner/src/test/...).
         let p = FieldPartitioner::new(vec!["dt".into()], "/");
         assert_eq!(
             p.encode_partition(Some(&schemaless(json!({"x": 1}))))
-                .unwrap_err()
-                .to_string(),
-            "field \"dt\" is missing from the record value"
+                .unwrap(),
+            "dt=null"
         );
         assert_eq!(
             p.encode_partition(Some(&schemaless(json!({"dt": null}))))
-                .unwrap_err()
-                .to_string(),
-            "field \"dt\" is null"
+                .unwrap(),
+            "dt=null"
+        );
+        let nested = FieldPartitioner::new(vec!["user.address.city".into()], "/");
+        let schema = json!({"type":"struct","fields":[{"field":"user","type":"struct","optional":true,"fields":[
+            {"field":"address","type":"struct","optional":true,"fields":[{"field":"city","type":"string","optional":true}]}]}]});
+        let v = Converted {
+            data: json!({"user": null}),
+            schema: Some(schema.clone()),
+        };
+        assert_eq!(
+            nested.encode_partition(Some(&v)).unwrap(),
+            "user.address.city=null"
+        );
+        // FieldPartitionerTest#testMissingFieldInSchemaThrows: a field the schema lacks.
+        let v = Converted {
+            data: json!({"user": null}),
+            schema: Some(schema),
+        };
+        assert_eq!(
+            p.encode_partition(Some(&v)).unwrap_err().to_string(),
+            "field \"dt\" is not in the value's schema"
         );
         assert_eq!(
             p.encode_partition(Some(&schemaless(json!({"dt": [1]}))))

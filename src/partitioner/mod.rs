@@ -32,6 +32,8 @@ pub enum PartitionError {
     MissingField { field: String },
     #[error("field {field:?} is null")]
     NullField { field: String },
+    #[error("field {field:?} is not in the value's schema")]
+    NotInSchema { field: String },
     #[error("field {field:?} is {found}, not a string, number or boolean")]
     NotScalar { field: String, found: &'static str },
     #[error("the record value is {found}, not a struct or map: {what} needs fields")]
@@ -148,7 +150,7 @@ pub(crate) fn lookup<'v>(
     Ok((current, schema))
 }
 
-fn field_schema<'s>(schema: &'s Value, name: &str) -> Option<&'s Value> {
+pub(crate) fn field_schema<'s>(schema: &'s Value, name: &str) -> Option<&'s Value> {
     schema
         .get("fields")?
         .as_array()?

@@ -80,7 +80,14 @@ impl TimestampExtractor {
                                 None => Ok(local_to_millis(parsed.local, *timezone)),
                             }
                         }
-                        None => parse_iso8601_millis(s, *timezone).map_err(|e| err(e.to_string())),
+                        // As Confluent's RecordFieldTimestampExtractor: digits (`^-?[0-9]{1,19}$`)
+                        // are epoch milliseconds, anything else an ISO-8601 date-time.
+                        None => match epoch_millis_text(s) {
+                            Some(millis) => Ok(millis),
+                            None => {
+                                parse_iso8601_millis(s, *timezone).map_err(|e| err(e.to_string()))
+                            }
+                        },
                     },
                     Value::Null => Err(PartitionError::NullField {
                         field: field.clone(),
@@ -98,6 +105,15 @@ impl TimestampExtractor {
     pub fn is_wallclock(&self) -> bool {
         matches!(self, TimestampExtractor::Wallclock)
     }
+}
+
+/// A string of 1 to 19 digits, optionally negative, that fits an i64.
+fn epoch_millis_text(s: &str) -> Option<i64> {
+    let digits = s.strip_prefix('-').unwrap_or(s);
+    if digits.is_empty() || digits.len() > 19 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    s.parse().ok()
 }
 
 #[cfg(test)]

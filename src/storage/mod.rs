@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use bytes::Bytes;
 
 pub use local::LocalStore;
-pub use s3::{S3Settings, S3Store, Sse};
+pub use s3::{AssumeRole, S3Settings, S3Store, Sse};
 
 /// One object to write, with the metadata Confluent attaches to it.
 #[derive(Debug, Clone, PartialEq, Eq)]

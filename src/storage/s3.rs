@@ -68,9 +68,9 @@ const TRANSIENT_CODES: &[&str] = &[
 pub enum Sse {
     /// `AES256`: S3-managed keys (SSE-S3).
     Aes256,
-    /// `aws:kms`: KMS keys (SSE-KMS); without a key id S3 uses the account's default
-    /// `aws/s3` key.
-    Kms { key_id: Option<String> },
+    /// `aws:kms` (SSE-KMS) or `aws:kms:dsse` (dual-layer, `dsse`); without a key id S3 uses
+    /// the account's default `aws/s3` key.
+    Kms { key_id: Option<String>, dsse: bool },
 }
 
 /// The role assumed through STS (`s3.credentials.provider.sts.*`, as Confluent's
@@ -98,6 +98,8 @@ pub struct S3Settings {
     pub endpoint_url: Option<String>,
     /// `s3.path.style.access.enabled`.
     pub path_style: bool,
+    /// `s3.wan.mode`: the Transfer Acceleration endpoint.
+    pub accelerate: bool,
     /// `s3.part.size`: bodies of at least this many bytes go up as a multipart upload in
     /// parts of this size. Values below [`MIN_PART_SIZE`] are raised to it.
     pub part_size: usize,
@@ -137,6 +139,7 @@ impl S3Settings {
             region: None,
             endpoint_url: None,
             path_style: false,
+            accelerate: false,
             part_size: DEFAULT_PART_SIZE,
             sse: None,
             acl: None,
@@ -192,7 +195,9 @@ impl S3Store {
             loader = loader.endpoint_url(url.clone());
         }
         let shared = loader.load().await;
-        let mut builder = aws_sdk_s3::config::Builder::from(&shared).force_path_style(settings.path_style);
+        let mut builder = aws_sdk_s3::config::Builder::from(&shared)
+            .force_path_style(settings.path_style)
+            .accelerate(settings.accelerate);
         if let Some(role) = &settings.assume_role {
             // The SDK's own provider: it calls sts:AssumeRole with the function's credentials
             // and refreshes the session before it expires.
@@ -226,13 +231,14 @@ impl S3Store {
     fn sse(&self) -> Option<ServerSideEncryption> {
         self.settings.sse.as_ref().map(|sse| match sse {
             Sse::Aes256 => ServerSideEncryption::Aes256,
-            Sse::Kms { .. } => ServerSideEncryption::AwsKms,
+            Sse::Kms { dsse: false, .. } => ServerSideEncryption::AwsKms,
+            Sse::Kms { dsse: true, .. } => ServerSideEncryption::AwsKmsDsse,
         })
     }
 
     fn kms_key_id(&self) -> Option<String> {
         match &self.settings.sse {
-            Some(Sse::Kms { key_id }) => key_id.clone(),
+            Some(Sse::Kms { key_id, .. }) => key_id.clone(),
             _ => None,
         }
     }
@@ -306,7 +312,11 @@ impl S3Store {
         }
     }
 
-    async fn put_single(&self, object: &ObjectPut, tagging: Option<String>) -> Result<(), StoreError> {
+    async fn put_single(
+        &self,
+        object: &ObjectPut,
+        tagging: Option<String>,
+    ) -> Result<(), StoreError> {
         let length = i64::try_from(object.body.len()).unwrap_or(i64::MAX);
         let (sse_c_algorithm, sse_c_key, sse_c_md5) = self.sse_customer();
         self.client

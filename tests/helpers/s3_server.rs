@@ -18,7 +18,9 @@
 //!   and served by `GetObjectTagging`;
 //! - an unknown access key fails with `InvalidAccessKeyId`, as on AWS.
 //!
-//! Faults can be injected into `UploadPart` (an error response or a delay).
+//! Faults can be injected into `UploadPart` (an error response or a delay), and writes that
+//! carry tags can be refused with `AccessDenied`, as a bucket policy denying
+//! `s3:PutObjectTagging` refuses them on AWS.
 
 #![allow(dead_code)]
 
@@ -147,6 +149,13 @@ impl S3Server {
         });
     }
 
+    /// Refuses every write that carries `x-amz-tagging` with `AccessDenied`.
+    pub fn deny_tagging(&self) {
+        self.state
+            .deny_tagging
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+
     /// Makes every `UploadPart` of part `part_number` wait `delay` before it is handled.
     pub fn delay_upload_part(&self, part_number: i32, delay: Duration) {
         lock(&self.state.faults).push(Fault {
@@ -271,6 +280,7 @@ struct State {
     /// Object tags, by (bucket, key).
     tags: Mutex<HashMap<ObjectId, Tags>>,
     faults: Mutex<Vec<Fault>>,
+    deny_tagging: std::sync::atomic::AtomicBool,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -306,6 +316,18 @@ pub struct Emulated {
 }
 
 impl Emulated {
+    fn check_tagging(&self, tagging: Option<&str>) -> S3Result<()> {
+        if tagging.is_some()
+            && self
+                .state
+                .deny_tagging
+                .load(std::sync::atomic::Ordering::SeqCst)
+        {
+            return Err(s3_error!(AccessDenied, "Access Denied"));
+        }
+        Ok(())
+    }
+
     fn record<T>(
         &self,
         operation: &'static str,
@@ -443,6 +465,7 @@ impl S3 for Emulated {
         let tagging = req.input.tagging.clone();
         self.record("PutObject", &req, &bucket, &key, None);
         self.require_bucket(&bucket)?;
+        self.check_tagging(tagging.as_deref())?;
         let output = self.fs.put_object(req).await?;
         self.set_tags(&bucket, &key, tagging.as_deref());
         Ok(output)
@@ -456,6 +479,7 @@ impl S3 for Emulated {
         let tagging = req.input.tagging.clone();
         self.record("CreateMultipartUpload", &req, &bucket, &key, None);
         self.require_bucket(&bucket)?;
+        self.check_tagging(tagging.as_deref())?;
         let output = self.fs.create_multipart_upload(req).await?;
         if let Some(upload_id) = &output.output.upload_id {
             lock(&self.state.uploads).insert(
