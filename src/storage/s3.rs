@@ -199,18 +199,7 @@ impl S3Store {
             .force_path_style(settings.path_style)
             .accelerate(settings.accelerate);
         if let Some(role) = &settings.assume_role {
-            // The SDK's own provider: it calls sts:AssumeRole with the function's credentials
-            // and refreshes the session before it expires.
-            let mut provider = aws_config::sts::AssumeRoleProvider::builder(&role.role_arn)
-                .session_name(&role.session_name)
-                .configure(&shared);
-            if let Some(id) = &role.external_id {
-                provider = provider.external_id(id);
-            }
-            if let Some(region) = &role.region {
-                provider = provider.region(Region::new(region.clone()));
-            }
-            builder = builder.credentials_provider(provider.build().await);
+            builder = builder.credentials_provider(assume_role_provider(&shared, role).await);
         }
         let config = builder.build();
         S3Store::with_client(Client::from_conf(config), settings)
@@ -561,6 +550,24 @@ impl S3Store {
             self.put_multipart(object, part_size, tagging).await
         }
     }
+}
+
+/// The SDK's own assume-role provider for `role`: it calls `sts:AssumeRole` with the
+/// credentials of `base` (the function's role) and refreshes the session before it expires.
+pub async fn assume_role_provider(
+    base: &aws_config::SdkConfig,
+    role: &AssumeRole,
+) -> aws_config::sts::AssumeRoleProvider {
+    let mut provider = aws_config::sts::AssumeRoleProvider::builder(&role.role_arn)
+        .session_name(&role.session_name)
+        .configure(base);
+    if let Some(id) = &role.external_id {
+        provider = provider.external_id(id);
+    }
+    if let Some(region) = &role.region {
+        provider = provider.region(Region::new(region.clone()));
+    }
+    provider.build().await
 }
 
 /// A multipart upload that has been created but neither completed nor aborted.
