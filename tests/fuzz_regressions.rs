@@ -73,7 +73,7 @@ fn a_parsed_offset_past_the_last_date_is_an_error_not_a_panic() {
         let extractor = TimestampExtractor::RecordField {
             field: "ts".to_owned(),
             parser: Some(JodaPattern::compile(pattern).unwrap()),
-            timezone: Tz::UTC,
+            timezone: Tz::UTC.into(),
         };
         let record = SinkRecord {
             offset: 0,

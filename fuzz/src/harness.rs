@@ -27,7 +27,7 @@ use kafka_s3_sink::event::{
     Header, KafkaEvent, SinkRecord, TimestampType, decode, parse_event_json, parse_event_value,
 };
 use kafka_s3_sink::handler::ObjectKind;
-use kafka_s3_sink::partitioner::joda::{JodaPattern, Locale, parse_iso8601_millis};
+use kafka_s3_sink::partitioner::joda::{JodaPattern, Locale, Zone, parse_iso8601_millis};
 use kafka_s3_sink::partitioner::time_based::{TimeBasedKind, TimeBasedPartitioner};
 use kafka_s3_sink::partitioner::{FieldPartitioner, RecordView, TimestampExtractor};
 use kafka_s3_sink::plan::MAX_KEY_BYTES;
@@ -587,14 +587,14 @@ pub fn joda_input(data: &[u8]) {
     let text = String::from_utf8_lossy(data);
     let (pattern, input) = text.split_once('\n').unwrap_or((&text, ""));
     for &tz in ZONES {
-        let _ = parse_iso8601_millis(input, tz).map_err(|e| e.to_string());
-        let _ = parse_iso8601_millis(pattern, tz);
+        let _ = parse_iso8601_millis(input, tz.into()).map_err(|e| e.to_string());
+        let _ = parse_iso8601_millis(pattern, tz.into());
     }
     let _ = Locale::parse(input);
     let iso = TimestampExtractor::RecordField {
         field: "ts".to_owned(),
         parser: None,
-        timezone: Tz::Australia__Lord_Howe,
+        timezone: Tz::Australia__Lord_Howe.into(),
     };
     extract_string(&iso, input);
     let compiled = match JodaPattern::compile(pattern) {
@@ -605,12 +605,17 @@ pub fn joda_input(data: &[u8]) {
         }
     };
     assert_eq!(compiled.as_str(), pattern);
+    // The JDK root locale (what `ko_KR` renders) and a language's CLDR names.
+    let locales = [
+        Locale::root(),
+        Locale::parse("ko").expect("ko has CLDR data"),
+    ];
     for &millis in INSTANTS {
         for &tz in ZONES {
-            let Some(t) = tz.timestamp_millis_opt(millis).single() else {
+            let Some(t) = Zone::from(tz).timestamp_millis_opt(millis).single() else {
                 continue;
             };
-            for locale in [Locale::EnUs, Locale::KoKr] {
+            for locale in &locales {
                 let _ = compiled.format(&t, locale);
             }
         }
@@ -620,18 +625,14 @@ pub fn joda_input(data: &[u8]) {
         let extractor = TimestampExtractor::RecordField {
             field: "ts".to_owned(),
             parser: Some(compiled.clone()),
-            timezone: tz,
+            timezone: tz.into(),
         };
         extract_string(&extractor, input);
     }
     // The real path format: bucket, then format, over the whole i64 range.
     for (i, &tz) in ZONES.iter().enumerate() {
         let duration = [1, 3_600_000, 86_400_000, 7 * 86_400_000][i];
-        let locale = if i % 2 == 0 {
-            Locale::EnUs
-        } else {
-            Locale::KoKr
-        };
+        let locale = locales[i % 2].clone();
         let Ok(p) =
             TimeBasedPartitioner::new(TimeBasedKind::TimeBased, pattern, "/", duration, tz, locale)
         else {
@@ -758,7 +759,7 @@ fn convert_checked(converter: Converter, data: &[u8]) {
         let extractor = TimestampExtractor::RecordField {
             field: field.to_owned(),
             parser: None,
-            timezone: Tz::Asia__Seoul,
+            timezone: Tz::Asia__Seoul.into(),
         };
         let _ = extractor.extract(&view, NOW_MS);
     }

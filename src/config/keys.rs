@@ -247,14 +247,18 @@ pub const KEYS: &[KeySpec] = &[
     used(
         "timezone",
         None,
-        "Time zone of time-based paths (IANA id, e.g. `Asia/Seoul`); required by time-based partitioners.",
-        None,
+        "Time zone of time-based paths and zone-less RecordField strings: what Joda's `DateTimeZone.forID` accepts, a tz database id (`Asia/Seoul`, `UTC`; case-sensitive) or a fixed offset (`+09:00`, `-05:30`, `+09`, `UTC+09:00`); required by time-based partitioners.",
+        Some(
+            "Offsets with a fraction of a second are refused; `ZZZ` prints a backward-link id (`US/Eastern`) as configured, where Joda prints its target.",
+        ),
     ),
     used(
         "locale",
         None,
-        "Locale of text in time-based paths (`en_US`, `ko_KR`); required by time-based partitioners.",
-        None,
+        "Locale of text fields (`MMMM`, `EEE`, `a`, `G`) in time-based paths, read as the connector's `new Locale(value)`: a bare language (`de`, `ko`, `ja`) gives its CLDR names; a value with a region (`ko_KR`, `en-US`) is an unknown language to Java and gives the JDK root text (`Oct`, `Sun`, `PM`, `CE`), as the connector writes (warned at cold start); required by time-based partitioners.",
+        Some(
+            "An unknown language (`xx`) is an error, not root text. Names are current CLDR's; the JDK 17's CLDR 39 differs for a few languages (docs/locale-and-timezone.md).",
+        ),
     ),
     used(
         "timestamp.extractor",

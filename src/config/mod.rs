@@ -6,7 +6,6 @@ pub mod source;
 use std::fmt;
 use std::str::FromStr;
 
-use chrono_tz::Tz;
 use regex_lite::Regex;
 
 use crate::convert::Converter;
@@ -14,7 +13,7 @@ use crate::format::{
     AvroCodec, AvroFormat, ByteArrayFormat, Compression, Format, JsonFormat, ParquetCodec,
     ParquetFormat,
 };
-use crate::partitioner::joda::{JodaPattern, Locale};
+use crate::partitioner::joda::{JodaPattern, Locale, Zone};
 use crate::partitioner::time_based::{TimeBasedKind, TimeBasedPartitioner};
 use crate::partitioner::{DefaultPartitioner, FieldPartitioner, Partitioner, TimestampExtractor};
 use crate::plan::KeyLayout;
@@ -448,15 +447,13 @@ impl Config {
         let value_converter = converter(&mut r, "value.converter");
 
         let timezone_text = r.string("timezone");
+        // What the connector's DateTimeZone.forID accepts: tz database ids and fixed offsets.
         let timezone = match timezone_text.as_deref() {
             None | Some("") => None,
-            Some(t) => match t.parse::<Tz>() {
-                Ok(tz) => Some(tz),
-                Err(_) => {
-                    r.error(
-                        "timezone",
-                        format!("{t:?} is not an IANA time zone id (e.g. UTC, Asia/Seoul)"),
-                    );
+            Some(t) => match Zone::for_id(t) {
+                Ok(zone) => Some(zone),
+                Err(e) => {
+                    r.error("timezone", e.to_string());
                     None
                 }
             },
@@ -465,7 +462,21 @@ impl Config {
         let locale = match locale_text.as_deref() {
             None | Some("") => None,
             Some(l) => match Locale::parse(l) {
-                Ok(l) => Some(l),
+                Ok(locale) => {
+                    // The connector's `new Locale("ko_KR")` is an unknown language to Java, so
+                    // its text fields are the JDK root locale's; say so when a path has some.
+                    let has_text = r
+                        .raw("path.format")
+                        .and_then(|p| JodaPattern::compile(p).ok())
+                        .is_some_and(|p| p.has_text_fields());
+                    if locale.language().is_none() && has_text {
+                        let language = l.split(['_', '-']).next().unwrap_or(l);
+                        warnings.push(format!(
+                            "locale={l}: the connector reads this as new Locale(\"{l}\"), a language Java does not know, so text fields in path.format render in the JDK root locale (Jan, Sun, AM, CE), here as there; locale={language} renders that language's names"
+                        ));
+                    }
+                    Some(locale)
+                }
                 Err(e) => {
                     r.error("locale", e.to_string());
                     None
@@ -499,7 +510,7 @@ impl Config {
                 TimestampExtractor::RecordField {
                     field,
                     parser,
-                    timezone: timezone.unwrap_or(Tz::UTC),
+                    timezone: timezone.unwrap_or(Zone::UTC),
                 }
             }
             Some("Wallclock") => {
@@ -1081,7 +1092,7 @@ fn time_based(
     warnings: &mut Vec<String>,
     kind: TimeBasedKind,
     layout: &KeyLayout,
-    timezone: Option<Tz>,
+    timezone: Option<Zone>,
     locale: Option<Locale>,
 ) -> Partitioner {
     let delim = layout.directory_delim.as_str();
@@ -1137,19 +1148,22 @@ fn time_based(
     if r.raw("timezone").is_none_or(str::is_empty) {
         r.error(
             "timezone",
-            format!("is required by {class} (an IANA id such as UTC or Asia/Seoul)"),
+            format!("is required by {class} (a tz database id such as UTC or Asia/Seoul, or an offset such as +09:00)"),
         );
     }
     if r.raw("locale").is_none_or(str::is_empty) {
-        r.error("locale", format!("is required by {class} (en_US or ko_KR)"));
+        r.error(
+            "locale",
+            format!("is required by {class} (a Java locale id such as en, de, ko or en_US)"),
+        );
     }
     match TimeBasedPartitioner::new(
         kind,
         &path_format,
         delim,
         duration,
-        timezone.unwrap_or(Tz::UTC),
-        locale.unwrap_or(Locale::EnUs),
+        timezone.unwrap_or(Zone::UTC),
+        locale.unwrap_or_else(Locale::root),
     ) {
         Ok(p) => Partitioner::Time(p),
         Err(e) => {

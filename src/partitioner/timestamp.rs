@@ -1,9 +1,8 @@
 //! Timestamp extractors: the time a record belongs to, for time-based paths and rotation windows.
 
-use chrono_tz::Tz;
 use serde_json::Value;
 
-use super::joda::{JodaPattern, local_to_millis, parse_iso8601_millis};
+use super::joda::{JodaPattern, Zone, local_to_millis, parse_iso8601_millis};
 use super::{PartitionError, RecordView, lookup, type_name};
 
 const CONNECT_DATE: &str = "org.apache.kafka.connect.data.Date";
@@ -20,7 +19,7 @@ pub enum TimestampExtractor {
     RecordField {
         field: String,
         parser: Option<JodaPattern>,
-        timezone: Tz,
+        timezone: Zone,
     },
     /// The invocation's wall-clock time: not deterministic, so retries may land elsewhere.
     Wallclock,
@@ -121,6 +120,7 @@ mod tests {
     use super::*;
     use crate::convert::Converted;
     use crate::event::{SinkRecord, TimestampType};
+    use chrono_tz::Tz;
     use serde_json::json;
 
     fn record(ts: Option<i64>) -> SinkRecord {
@@ -134,11 +134,11 @@ mod tests {
         }
     }
 
-    fn field(parser: Option<&str>, tz: Tz) -> TimestampExtractor {
+    fn field(parser: Option<&str>, tz: impl Into<Zone>) -> TimestampExtractor {
         TimestampExtractor::RecordField {
             field: "meta.dt".into(),
             parser: parser.map(|p| JodaPattern::compile(p).unwrap()),
-            timezone: tz,
+            timezone: tz.into(),
         }
     }
 
@@ -200,6 +200,34 @@ mod tests {
     }
 
     #[test]
+    fn field_strings_in_fixed_offset_zones() {
+        let nine = field(None, Zone::for_id("+09:00").unwrap());
+        // Zone-less: a time at +09:00.
+        assert_eq!(extract(&nine, json!("2023-10-01")), Ok(1696086000000));
+        assert_eq!(
+            extract(&nine, json!("2023-10-01T09:00:00")),
+            Ok(1696118400000)
+        );
+        // An offset in the text wins over the zone.
+        assert_eq!(
+            extract(&nine, json!("2023-10-01T00:00:00Z")),
+            Ok(1696118400000)
+        );
+        let india = field(Some("yyyy-MM-dd HH:mm"), Zone::for_id("+05:30").unwrap());
+        assert_eq!(
+            extract(&india, json!("2023-10-01 05:30")),
+            Ok(1696118400000)
+        );
+        let west = field(Some("yyyyMMdd"), Zone::for_id("UTC-05:30").unwrap());
+        assert_eq!(
+            extract(&west, json!("20231001")),
+            Ok(1696118400000 + 5 * 3_600_000 + 1_800_000)
+        );
+        // Epoch millis do not depend on the zone.
+        assert_eq!(extract(&west, json!(1696118400000i64)), Ok(1696118400000));
+    }
+
+    #[test]
     fn field_errors_name_the_field() {
         let x = field(Some("yyyy-MM-dd"), Tz::UTC);
         let e = extract(&x, json!("2023/10/01")).unwrap_err().to_string();
@@ -224,7 +252,7 @@ mod tests {
         let x = TimestampExtractor::RecordField {
             field: "d".into(),
             parser: None,
-            timezone: Tz::UTC,
+            timezone: Zone::UTC,
         };
         let r = record(None);
         let c = Converted {

@@ -10,13 +10,18 @@
 //! Positions in error messages count Unicode scalar values (chars) from 0;
 //! Joda counts UTF-16 units, which differs only for characters outside the BMP.
 
+mod locale;
+mod zone;
+
 use std::sync::OnceLock;
 
 use chrono::{
     DateTime, Datelike, FixedOffset, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, Offset,
     TimeDelta, TimeZone, Timelike, Utc, Weekday,
 };
-use chrono_tz::{OffsetName, Tz};
+
+pub use locale::Locale;
+pub use zone::{Zone, ZoneError, ZoneOffset};
 
 /// Errors from compiling patterns, parsing locales and parsing date-times.
 #[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
@@ -34,9 +39,11 @@ pub enum JodaError {
     /// A quote opened and never closed.
     #[error("unterminated quote starting at position {position} in {pattern:?}")]
     UnterminatedQuote { position: usize, pattern: String },
-    /// A locale other than the supported ones.
-    #[error("unsupported locale {locale:?}: supported locales are en_US, ko_KR")]
-    UnsupportedLocale { locale: String },
+    /// A `locale` value that names no language with CLDR data, or is not a locale id.
+    #[error(
+        "unknown locale {locale:?}: {reason}; use a Java locale id such as de, ko, ja, en_GB or fr-FR"
+    )]
+    UnknownLocale { locale: String, reason: String },
     /// The pattern has a field that [`JodaPattern::parse`] does not implement.
     #[error(
         "pattern {pattern:?} cannot be used for parsing: {field} at position {position} is unsupported in the parser"
@@ -63,76 +70,6 @@ pub enum JodaError {
     },
 }
 
-/// Locale for text fields (month names, day names, AM/PM, era), as the JDK's DateFormatSymbols give them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Locale {
-    /// English (United States).
-    EnUs,
-    /// Korean (Korea).
-    KoKr,
-}
-
-impl Locale {
-    /// Parses "en_US", "en-US", "en", "ko_KR", "ko-KR" or "ko" (case-insensitive); anything else, the empty string included, is an error.
-    pub fn parse(s: &str) -> Result<Locale, JodaError> {
-        match s.to_ascii_lowercase().replace('-', "_").as_str() {
-            "en_us" | "en" => Ok(Locale::EnUs),
-            "ko_kr" | "ko" => Ok(Locale::KoKr),
-            _ => Err(JodaError::UnsupportedLocale {
-                locale: s.to_string(),
-            }),
-        }
-    }
-
-    /// The Java spelling of the locale: "en_US" or "ko_KR".
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Locale::EnUs => "en_US",
-            Locale::KoKr => "ko_KR",
-        }
-    }
-
-    fn month_text(self, month: u32, short: bool) -> &'static str {
-        let i = month.saturating_sub(1) as usize;
-        let table: &[&'static str; 12] = match (self, short) {
-            (Locale::EnUs, false) => &EN_MONTHS,
-            (Locale::EnUs, true) => &EN_MONTHS_SHORT,
-            // The JDK's Korean short and long month names are the same.
-            (Locale::KoKr, _) => &KO_MONTHS,
-        };
-        table.get(i).copied().unwrap_or("\u{fffd}")
-    }
-
-    fn day_text(self, day_from_monday: u32, short: bool) -> &'static str {
-        let i = day_from_monday.saturating_sub(1) as usize;
-        let table: &[&'static str; 7] = match (self, short) {
-            (Locale::EnUs, false) => &EN_DAYS,
-            (Locale::EnUs, true) => &EN_DAYS_SHORT,
-            (Locale::KoKr, false) => &KO_DAYS,
-            (Locale::KoKr, true) => &KO_DAYS_SHORT,
-        };
-        table.get(i).copied().unwrap_or("\u{fffd}")
-    }
-
-    fn halfday_text(self, pm: bool) -> &'static str {
-        match (self, pm) {
-            (Locale::EnUs, false) => "AM",
-            (Locale::EnUs, true) => "PM",
-            (Locale::KoKr, false) => "오전",
-            (Locale::KoKr, true) => "오후",
-        }
-    }
-
-    fn era_text(self, ad: bool) -> &'static str {
-        match (self, ad) {
-            (Locale::EnUs, false) => "BC",
-            (Locale::EnUs, true) => "AD",
-            (Locale::KoKr, false) => "기원전",
-            (Locale::KoKr, true) => "서기",
-        }
-    }
-}
-
 /// English month names, January first.
 pub(crate) const EN_MONTHS: [&str; 12] = [
     "January",
@@ -148,12 +85,6 @@ pub(crate) const EN_MONTHS: [&str; 12] = [
     "November",
     "December",
 ];
-const EN_MONTHS_SHORT: [&str; 12] = [
-    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-];
-const KO_MONTHS: [&str; 12] = [
-    "1월", "2월", "3월", "4월", "5월", "6월", "7월", "8월", "9월", "10월", "11월", "12월",
-];
 /// English day names, Monday first.
 pub(crate) const EN_DAYS: [&str; 7] = [
     "Monday",
@@ -164,17 +95,6 @@ pub(crate) const EN_DAYS: [&str; 7] = [
     "Saturday",
     "Sunday",
 ];
-const EN_DAYS_SHORT: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
-const KO_DAYS: [&str; 7] = [
-    "월요일",
-    "화요일",
-    "수요일",
-    "목요일",
-    "금요일",
-    "토요일",
-    "일요일",
-];
-const KO_DAYS_SHORT: [&str; 7] = ["월", "화", "수", "목", "금", "토", "일"];
 
 /// A date-time field, named as Joda names it (the names appear in error messages).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -582,12 +502,19 @@ impl JodaPattern {
         &self.pattern
     }
 
+    /// Whether the pattern prints locale-dependent text (`G`, `MMM`, `MMMM`, `E`, `a`).
+    pub fn has_text_fields(&self) -> bool {
+        self.tokens.iter().any(|t| matches!(t, Token::Text { .. }))
+    }
+
     /// Formats like Joda's DateTime.toString(formatter.withLocale(locale)) for a time in zone tz.
     ///
-    /// `z` prints chrono-tz's abbreviation ("KST", "EDT"), or "+04:00" where tzdata has
-    /// only a numeric one; Joda takes these from the JDK and can differ for some zones.
-    /// `zzzz` prints the zone id, where Joda prints a JDK long name ("Korean Standard Time").
-    pub fn format(&self, t: &DateTime<Tz>, locale: Locale) -> String {
+    /// `ZZZ` prints the zone id (Joda's `getID()`). In a fixed-offset zone (`+09:00`) `z` and
+    /// `zzzz` print that id too, as Joda does for a zone without a name key. In a tz database
+    /// zone `z` prints chrono-tz's abbreviation ("KST", "EDT"), or "+04:00" where tzdata has
+    /// only a numeric one, and `zzzz` the zone id, where Joda prints JDK names ("KST",
+    /// "Korean Standard Time"), which can differ for some zones and locales.
+    pub fn format(&self, t: &DateTime<Zone>, locale: &Locale) -> String {
         let local = t.naive_local();
         let offset_secs = t.offset().fix().local_minus_utc();
         let mut out = String::with_capacity(self.pattern.len() + 8);
@@ -618,13 +545,18 @@ impl JodaPattern {
                     TextField::HalfdayOfDay => locale.halfday_text(local.hour() >= 12),
                 }),
                 Token::ZoneName { long: true, .. } | Token::ZoneId { .. } => {
-                    out.push_str(t.timezone().name())
+                    out.push_str(&t.timezone().id())
                 }
-                Token::ZoneName { long: false, .. } => match t.offset().abbreviation() {
-                    Some(name) if !name.starts_with(['+', '-']) => out.push_str(name),
-                    // Joda falls back to DateTimeZone.printOffset when no name is known.
-                    _ => push_print_offset(&mut out, offset_secs),
-                },
+                Token::ZoneName { long: false, .. } => {
+                    match (t.timezone(), t.offset().abbreviation()) {
+                        (Zone::Fixed(_), _) => out.push_str(&t.timezone().id()),
+                        (Zone::Tz(_), Some(name)) if !name.starts_with(['+', '-']) => {
+                            out.push_str(name)
+                        }
+                        // Joda falls back to DateTimeZone.printOffset when no name is known.
+                        _ => push_print_offset(&mut out, offset_secs),
+                    }
+                }
                 Token::ZoneOffset { colon } => push_offset(&mut out, offset_secs, *colon),
             }
         }
@@ -1529,7 +1461,7 @@ fn iso_parser() -> &'static P {
 /// Unlike Joda, a space may replace the 'T' (then a time must follow), and a local
 /// time in a DST gap is moved forward by the gap length (Joda's `parseMillis` throws
 /// IllegalInstantException there); in an overlap the earlier instant is used, as in Joda.
-pub fn parse_iso8601_millis(input: &str, tz: chrono_tz::Tz) -> Result<i64, JodaError> {
+pub fn parse_iso8601_millis(input: &str, tz: Zone) -> Result<i64, JodaError> {
     let chars: Vec<char> = input.chars().collect();
     let err = |fail: Fail| JodaError::Iso8601 {
         input: input.to_string(),
@@ -1549,7 +1481,7 @@ pub fn parse_iso8601_millis(input: &str, tz: chrono_tz::Tz) -> Result<i64, JodaE
 }
 
 /// Resolves a local date-time in `tz` to epoch millis: the earlier instant in a DST overlap, and a time in a DST gap moved forward by the gap length.
-pub fn local_to_millis(local: chrono::NaiveDateTime, tz: chrono_tz::Tz) -> i64 {
+pub fn local_to_millis(local: chrono::NaiveDateTime, tz: Zone) -> i64 {
     match tz.from_local_datetime(&local) {
         LocalResult::Single(t) => t.timestamp_millis(),
         LocalResult::Ambiguous(a, b) => a.timestamp_millis().min(b.timestamp_millis()),
@@ -1572,27 +1504,40 @@ pub fn local_to_millis(local: chrono::NaiveDateTime, tz: chrono_tz::Tz) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono_tz::America::New_York;
-    use chrono_tz::Asia::Seoul;
-    use chrono_tz::Europe::Berlin;
-    use chrono_tz::UTC;
+    use chrono_tz::Tz;
+
+    #[allow(non_upper_case_globals)]
+    const New_York: Zone = Zone::Tz(Tz::America__New_York);
+    #[allow(non_upper_case_globals)]
+    const Seoul: Zone = Zone::Tz(Tz::Asia__Seoul);
+    #[allow(non_upper_case_globals)]
+    const Berlin: Zone = Zone::Tz(Tz::Europe__Berlin);
+    const UTC: Zone = Zone::UTC;
+
+    fn english() -> Locale {
+        Locale::parse("en").unwrap()
+    }
+
+    fn korean() -> Locale {
+        Locale::parse("ko").unwrap()
+    }
 
     /// An instant given in UTC, seen in `tz`.
-    fn at(tz: Tz, s: &str) -> DateTime<Tz> {
+    fn at(tz: Zone, s: &str) -> DateTime<Zone> {
         let utc = NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f").unwrap();
         tz.from_utc_datetime(&utc)
     }
 
-    fn fmt(pattern: &str, tz: Tz, utc: &str) -> String {
+    fn fmt(pattern: &str, tz: Zone, utc: &str) -> String {
         JodaPattern::compile(pattern)
             .unwrap()
-            .format(&at(tz, utc), Locale::EnUs)
+            .format(&at(tz, utc), &english())
     }
 
-    fn fmt_ko(pattern: &str, tz: Tz, utc: &str) -> String {
+    fn fmt_ko(pattern: &str, tz: Zone, utc: &str) -> String {
         JodaPattern::compile(pattern)
             .unwrap()
-            .format(&at(tz, utc), Locale::KoKr)
+            .format(&at(tz, utc), &korean())
     }
 
     fn local(s: &str) -> NaiveDateTime {
@@ -1727,11 +1672,11 @@ mod tests {
         let p = "MMMM MMM EEEE EEE E a G";
         assert_eq!(
             fmt_ko(p, UTC, "2023-10-01T15:04:05"),
-            "10월 10월 일요일 일 일 오후 서기"
+            "10월 10월 일요일 일 일 오후 AD"
         );
         assert_eq!(
             fmt_ko(p, UTC, "2024-02-05T09:00:00"),
-            "2월 2월 월요일 월 월 오전 서기"
+            "2월 2월 월요일 월 월 오전 AD"
         );
         // Numbers do not depend on the locale.
         assert_eq!(
@@ -1759,10 +1704,12 @@ mod tests {
         // Joda: year 0 is 1 BC; yearOfEra = 1 - year; two-digit years use |year| % 100.
         let y0 = at(UTC, "2000-01-01T00:00:00").with_year(0).unwrap();
         let p = JodaPattern::compile("yyyy|YYYY|yy|G").unwrap();
-        assert_eq!(p.format(&y0, Locale::EnUs), "0000|0001|00|BC");
+        assert_eq!(p.format(&y0, &english()), "0000|0001|00|BC");
         let ym5 = y0.with_year(-5).unwrap();
-        assert_eq!(p.format(&ym5, Locale::EnUs), "-0005|0006|05|BC");
-        assert_eq!(p.format(&ym5, Locale::KoKr), "-0005|0006|05|기원전");
+        assert_eq!(p.format(&ym5, &english()), "-0005|0006|05|BC");
+        // The JDK's Korean eras are the abbreviated CLDR ones, "BC" and "AD".
+        assert_eq!(p.format(&ym5, &korean()), "-0005|0006|05|BC");
+        assert_eq!(p.format(&ym5, &Locale::root()), "-0005|0006|05|BCE");
     }
 
     #[test]
@@ -1893,22 +1840,13 @@ mod tests {
     }
 
     #[test]
-    fn locales() {
-        for s in ["en_US", "en-US", "en", "EN_us", "En"] {
-            assert_eq!(Locale::parse(s), Ok(Locale::EnUs), "{s}");
-        }
-        for s in ["ko_KR", "ko-KR", "ko", "KO_kr"] {
-            assert_eq!(Locale::parse(s), Ok(Locale::KoKr), "{s}");
-        }
-        assert_eq!(Locale::EnUs.as_str(), "en_US");
-        assert_eq!(Locale::KoKr.as_str(), "ko_KR");
-        let err = Locale::parse("fr_FR").unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "unsupported locale \"fr_FR\": supported locales are en_US, ko_KR"
-        );
-        assert!(Locale::parse("").is_err());
-        assert!(Locale::parse("en_USX").is_err());
+    fn text_fields_in_the_root_locale() {
+        // What the connector renders for ko_KR, en_US and any value with a region.
+        let p = JodaPattern::compile("MMMM MMM EEEE EEE a G").unwrap();
+        let t = at(UTC, "2023-10-01T15:04:05");
+        assert_eq!(p.format(&t, &Locale::root()), "Oct Oct Sun Sun PM CE");
+        let ko_kr = Locale::parse("ko_KR").unwrap();
+        assert_eq!(p.format(&t, &ko_kr), "Oct Oct Sun Sun PM CE");
     }
 
     #[test]
