@@ -84,7 +84,11 @@ async fn double_above_ten_million_is_scientific() {
 // written as they are.
 #[tokio::test]
 async fn control_characters_escaped_as_jackson() {
-    let out = written(SCHEMALESS, &["\"esc\u{1b} tab\t del\u{7f} é\"".as_bytes()]).await;
+    let out = written(
+        SCHEMALESS,
+        &["\"esc\\u001b tab\\t del\u{7f} é\"".as_bytes()],
+    )
+    .await;
     assert_eq!(out, "\"esc\\u001B tab\\t del\u{7f} é\"\n".as_bytes());
 }
 
