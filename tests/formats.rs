@@ -48,7 +48,10 @@ struct Owned {
 
 /// Runs raw message texts through the real `JsonConverter`.
 fn convert(messages: &[String], schemas_enable: bool) -> Vec<Owned> {
-    let c = Converter::Json { schemas_enable };
+    let c = Converter::Json {
+        schemas_enable,
+        replace_null_with_default: true,
+    };
     messages
         .iter()
         .enumerate()

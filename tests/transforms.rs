@@ -45,6 +45,7 @@ fn convert(name: &str, schemas: bool, prefix: &'static str) -> Option<Converted>
     };
     Converter::Json {
         schemas_enable: schemas,
+        replace_null_with_default: true,
     }
     .convert(Some(&fixture(&file)), prefix)
     .unwrap()

@@ -1083,6 +1083,7 @@ fn converter(r: &mut Reader<'_>, key: &'static str) -> Converter {
         }
         _ => Converter::Json {
             schemas_enable: r.boolean(schemas_key).unwrap_or(true),
+            replace_null_with_default: true,
         },
     }
 }
@@ -1198,7 +1199,8 @@ mod tests {
         assert_eq!(
             c.value_converter,
             Converter::Json {
-                schemas_enable: true
+                schemas_enable: true,
+                replace_null_with_default: true
             }
         );
         assert!(matches!(c.partitioner, Partitioner::Default(_)));

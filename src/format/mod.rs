@@ -89,7 +89,7 @@ impl Format {
     /// the same bytes (`key` seeds the Avro sync marker).
     pub fn encode(&self, records: &[EncodeRecord<'_>], key: &str) -> Result<Vec<u8>, FormatError> {
         match self {
-            Format::Json(f) => f.encode(records.iter().map(|r| r.value)),
+            Format::Json(f) => f.encode(records),
             Format::Parquet(f) => f.encode(records),
             Format::Avro(f) => f.encode(records, key),
             Format::ByteArray(f) => f.encode(records),
