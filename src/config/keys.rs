@@ -219,6 +219,46 @@ pub const KEYS: &[KeySpec] = &[
         None,
     ),
     used(
+        "key.converter.replace.null.with.default",
+        Some("true"),
+        "JsonConverter keys with schemas: a null or missing field that has a schema default takes the default (Kafka 3.5+).",
+        None,
+    ),
+    used(
+        "value.converter.replace.null.with.default",
+        Some("true"),
+        "JsonConverter values with schemas: a null or missing field that has a schema default takes the default (Kafka 3.5+).",
+        None,
+    ),
+    used(
+        "key.converter.encoding",
+        Some("UTF-8"),
+        "StringConverter keys: the charset; only UTF-8 (invalid bytes become U+FFFD, as Java decodes them).",
+        Some("Other charsets fail at cold start."),
+    ),
+    used(
+        "value.converter.encoding",
+        Some("UTF-8"),
+        "StringConverter values: the charset; only UTF-8 (invalid bytes become U+FFFD, as Java decodes them).",
+        Some("Other charsets fail at cold start."),
+    ),
+    ignored(
+        "key.converter.decimal.format",
+        "it changes only what JsonConverter writes; JSON output follows `json.decimal.format`",
+    ),
+    ignored(
+        "value.converter.decimal.format",
+        "it changes only what JsonConverter writes; JSON output follows `json.decimal.format`",
+    ),
+    ignored(
+        "key.converter.schemas.cache.size",
+        "Connect schemas come with each record; there is no schema cache to size",
+    ),
+    ignored(
+        "value.converter.schemas.cache.size",
+        "Connect schemas come with each record; there is no schema cache to size",
+    ),
+    used(
         "partitioner.class",
         Some("DefaultPartitioner"),
         "DefaultPartitioner, FieldPartitioner, TimeBasedPartitioner, HourlyPartitioner, DailyPartitioner (short or full class names).",

@@ -9,6 +9,7 @@ use std::str::FromStr;
 use regex_lite::Regex;
 
 use crate::convert::Converter;
+use crate::format::json::DecimalFormat;
 use crate::format::{
     AvroCodec, AvroFormat, ByteArrayFormat, Compression, Format, JsonFormat, ParquetCodec,
     ParquetFormat,
@@ -155,8 +156,6 @@ pub struct Config {
     /// `rotate.file.on.partition.change` with `rotate.interval.ms`: files are runs of
     /// consecutive records (see [`crate::plan::plan_files`]).
     pub rotate_on_partition_change: bool,
-    /// `json.decimal.format=NUMERIC`: JSON output writes decimals as numbers.
-    pub json_decimal_numeric: bool,
     /// `tombstone.encoded.partition`: the path of tombstones with `behavior.on.null.values=write`.
     pub tombstone_path: String,
     /// `s3.schema.partition.affix.type`: `schema_name=...` before or after the encoded path.
@@ -631,7 +630,7 @@ impl Config {
                 }
             }
             Some("ByteArrayFormat") => Format::ByteArray(bytearray_format(&mut r, compression)),
-            _ => Format::Json(JsonFormat::new(compression)),
+            _ => Format::Json(json_format(&mut r, compression)),
         };
         // Confluent's sidecars use the value format's settings (codecs, compression).
         let sidecar = |r: &mut Reader<'_>, flag: &str, class_key: &str, allowed: &[&str]| {
@@ -639,7 +638,7 @@ impl Config {
                 return None;
             }
             match r.class(class_key, allowed) {
-                Some("JsonFormat") => Some(Format::Json(JsonFormat::new(compression))),
+                Some("JsonFormat") => Some(Format::Json(json_format(r, compression))),
                 Some("ParquetFormat") => Some(Format::Parquet(Box::new(ParquetFormat::new(
                     match &format {
                         Format::Parquet(p) => p.codec(),
@@ -771,8 +770,6 @@ impl Config {
             )
             .unwrap_or(3000);
         let partial_batch_response = r.boolean("lambda.partial.batch.response").unwrap_or(false);
-        let json_decimal_numeric =
-            r.choice("json.decimal.format", &["BASE64", "NUMERIC"]) == Some("NUMERIC");
 
         if !r.errors.is_empty() {
             return Err(ConfigError { errors: r.errors });
@@ -798,7 +795,6 @@ impl Config {
             deadline_margin_ms,
             partial_batch_response,
             rotate_on_partition_change,
-            json_decimal_numeric,
             tombstone_path,
             schema_affix,
             report_null_values,
@@ -1062,6 +1058,15 @@ fn split_list(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// `JsonFormat` with `json.decimal.format`, as Confluent configures its JsonConverter.
+fn json_format(r: &mut Reader<'_>, compression: Compression) -> JsonFormat {
+    let decimals = match r.choice("json.decimal.format", &["BASE64", "NUMERIC"]) {
+        Some("NUMERIC") => DecimalFormat::Numeric,
+        _ => DecimalFormat::Base64,
+    };
+    JsonFormat::new(compression).with_decimal_format(decimals)
+}
+
 fn converter(r: &mut Reader<'_>, key: &'static str) -> Converter {
     let schemas_key = if key == "key.converter" {
         "key.converter.schemas.enable"
@@ -1073,6 +1078,19 @@ fn converter(r: &mut Reader<'_>, key: &'static str) -> Converter {
             if r.raw(schemas_key).is_some() {
                 r.string(schemas_key);
             }
+            let encoding_key = if key == "key.converter" {
+                "key.converter.encoding"
+            } else {
+                "value.converter.encoding"
+            };
+            if let Some(encoding) = r.string(encoding_key).filter(|e| !e.is_empty())
+                && !matches!(encoding.to_ascii_uppercase().as_str(), "UTF-8" | "UTF8")
+            {
+                r.error(
+                    encoding_key,
+                    format!("{encoding:?} is not supported: StringConverter reads UTF-8 here"),
+                );
+            }
             Converter::String
         }
         Some("ByteArrayConverter") => {
@@ -1083,7 +1101,13 @@ fn converter(r: &mut Reader<'_>, key: &'static str) -> Converter {
         }
         _ => Converter::Json {
             schemas_enable: r.boolean(schemas_key).unwrap_or(true),
-            replace_null_with_default: true,
+            replace_null_with_default: r
+                .boolean(if key == "key.converter" {
+                    "key.converter.replace.null.with.default"
+                } else {
+                    "value.converter.replace.null.with.default"
+                })
+                .unwrap_or(true),
         },
     }
 }

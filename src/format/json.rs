@@ -23,7 +23,6 @@ use std::io::{self, Write};
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use flate2::GzBuilder;
 use serde::Serialize;
 use serde_json::Value;
 use serde_json::ser::{CharEscape, Formatter};
@@ -118,18 +117,7 @@ impl JsonFormat {
             }
             plain.push(b'\n');
         }
-        match self.compression {
-            Compression::None => Ok(plain),
-            Compression::Gzip { level } => {
-                // mtime 0 and no file name, so the same records always give the same bytes.
-                let mut gz = GzBuilder::new().mtime(0).write(
-                    Vec::with_capacity(plain.len() / 4),
-                    flate2::Compression::new(level),
-                );
-                gz.write_all(&plain)?;
-                Ok(gz.finish()?)
-            }
-        }
+        Ok(self.compression.apply(plain)?)
     }
 }
 
