@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { parseLines } from 'dot-properties';
 import { closest, distance } from 'fastest-levenshtein';
 import { type Node as JsonNode, type ParseError, parseTree, printParseErrorCode } from 'jsonc-parser';
@@ -59,8 +60,9 @@ export class ConnectorConfig {
    * `//` and `/* *\/` comments and trailing commas) or Java `.properties`, told apart as the
    * function does it: JSON when the first significant character is `{` or `[`.
    */
-  public static fromFile(path: string): ConnectorConfig {
-    return ConnectorConfig.fromText(fs.readFileSync(path, 'utf8'), path);
+  public static fromFile(file: string): ConnectorConfig {
+    // Messages name the file as the user would, relative to where synth runs.
+    return ConnectorConfig.fromText(fs.readFileSync(file, 'utf8'), path.relative(process.cwd(), file) || file);
   }
 
   /** The content of a config file; `origin` names it in error messages. */
