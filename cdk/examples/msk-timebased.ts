@@ -5,6 +5,8 @@
 //   mskClusterArn  the cluster (default: a placeholder ARN, enough to synthesize)
 //   bootstrapDir   a directory holding a prebuilt arm64 `bootstrap`
 //                  (default: build the crate with cargo-lambda)
+//   checkWith      a kafka-s3-sink binary for this machine, to run its `check` on the config
+//                  (default: key names are checked against cdk/lib/keys.json only)
 import * as path from 'node:path';
 import { App, Stack, Validations } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -28,6 +30,7 @@ new KafkaS3Sink(stack, 'Orders', {
   // The bucket the config names, which exists already (as with the SAM template).
   bucket: s3.Bucket.fromBucketName(stack, 'Data', connectorConfig.get('s3.bucket.name') ?? 'kafka-sink-data'),
   code: bootstrapDir ? SinkCode.fromBootstrapDirectory(bootstrapDir) : SinkCode.fromCrate(),
+  checkWith: app.node.tryGetContext('checkWith'),
 });
 
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

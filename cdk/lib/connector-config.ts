@@ -4,6 +4,7 @@ import { parseLines } from 'dot-properties';
 import { closest, distance } from 'fastest-levenshtein';
 import { type Node as JsonNode, type ParseError, parseTree, printParseErrorCode } from 'jsonc-parser';
 import keyTable from './keys.json';
+import secretKeyPatterns from './secret-key-patterns.json';
 
 /** A connector setting as written in a typed config: Connect lists may be arrays. */
 export type ConnectorValue = string | number | boolean | ReadonlyArray<string | number | boolean>;
@@ -32,14 +33,7 @@ const KEY_NAMES = TABLE.keys.map((k) => k.name);
  * prefix such as `value.converter.`). They mirror `keys::is_secret` in the crate, which the
  * table's `secret` flags come from; `tests/cdk_keys.rs` checks that the crate agrees.
  */
-export const SECRET_KEY_PATTERNS: readonly string[] = [
-  'secret',
-  'password',
-  'jaas',
-  'access.key',
-  'session.token',
-  'sse.customer.key',
-];
+export const SECRET_KEY_PATTERNS: readonly string[] = secretKeyPatterns;
 
 /** A connector config, read and flattened as the function reads it, not yet validated. */
 export class ConnectorConfig {

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { Annotations, Duration, Fn, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -256,6 +257,15 @@ export interface KafkaS3SinkProps {
    * @default - alarms with their default thresholds and a dashboard
    */
   readonly monitoring?: SinkMonitoringProps;
+  /**
+   * A `kafka-s3-sink` binary for this machine (e.g. `target/debug/kafka-s3-sink`): at synth
+   * time it runs `kafka-s3-sink check` with the environment the function gets, so values
+   * (required keys, time zones, class names, patterns) are checked by the crate's own rules,
+   * not only key names. Values known only at deploy time (a new bucket's name) are stand-ins.
+   *
+   * @default - key names are checked against the key table only
+   */
+  readonly checkWith?: string;
 }
 
 /**
@@ -399,6 +409,8 @@ export class KafkaS3Sink extends Construct {
       );
     }
 
+    if (props.checkWith) this.runCheck(props.checkWith, environment);
+
     // --- Role and function.
     this.role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
@@ -502,6 +514,23 @@ export class KafkaS3Sink extends Construct {
   /** The mapping's `OffsetLag` (records written to the topic and not yet processed), maximum. */
   public metricOffsetLag(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.function.metric('OffsetLag', { statistic: 'Maximum', period: Duration.minutes(5), ...props });
+  }
+
+  /** Runs the crate's `check` on the function's environment; a refusal fails the synth. */
+  private runCheck(binary: string, environment: Record<string, string>): void {
+    const env: Record<string, string> = { PATH: process.env.PATH ?? '' };
+    for (const [k, v] of Object.entries(environment)) {
+      env[k] = Token.isUnresolved(v) ? (k === 'S3_SINK_S3_BUCKET_NAME' ? 'bucket-named-at-deploy' : 'resolved-at-deploy') : v;
+    }
+    const run = spawnSync(binary, ['check'], { env, encoding: 'utf8', timeout: 60_000 });
+    if (run.error) throw new Error(`KafkaS3Sink ${this.node.path}: checkWith: cannot run ${binary}: ${run.error.message}`);
+    if (run.status !== 0) {
+      throw new Error(`KafkaS3Sink ${this.node.path}: \`kafka-s3-sink check\` refuses the configuration:\n${run.stderr}${run.stdout}`.trimEnd());
+    }
+    for (const line of run.stdout.split('\n')) {
+      const warning = /^ {2}- (.*)$/.exec(line);
+      if (warning) Annotations.of(this).addWarningV2('kafka-s3-sink:checkWarning', `kafka-s3-sink check: ${warning[1]}`);
+    }
   }
 
   private topicFromConfig(config: ReadonlyMap<string, string>, errors: string[]): string {

@@ -1,5 +1,8 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { App, Duration, Stack } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -91,5 +94,24 @@ describe('synth-time refusals name the prop or key', () => {
     expect(JSON.stringify(readerPolicy)).toContain('/topics/*');
     expect(JSON.stringify(readerPolicy)).toContain('s3:GetObject');
     expect(statements(template).some((s) => JSON.stringify(s.Action).includes('secretsmanager:GetSecretValue'))).toBe(true);
+  });
+
+  test('checkWith runs the binary\'s check on the function\'s environment', () => {
+    // A stand-in for the crate's binary: records what it got, answers like `check`.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kafka-s3-sink-check-'));
+    const seen = path.join(dir, 'seen');
+    const fake = (name: string, body: string) => {
+      const file = path.join(dir, name);
+      fs.writeFileSync(file, `#!/bin/sh\n[ "$1" = check ] || exit 2\nenv | grep '^S3_SINK_' | sort > ${seen}\n${body}\n`, { mode: 0o755 });
+      return file;
+    };
+    const ok = fake('ok', "printf 'configuration is valid\\nwarnings:\\n  - rotate.schedule.interval.ms=60000 is accepted and needs nothing here\\n'");
+    const { stack } = mskSink({ checkWith: ok });
+    expect(fs.readFileSync(seen, 'utf8')).toMatch(/^S3_SINK_CONFIG=\{"flush.size":"1000","topics":"orders"\}\nS3_SINK_LAMBDA_PARTIAL_BATCH_RESPONSE=true\nS3_SINK_S3_BUCKET_NAME=bucket-named-at-deploy\nS3_SINK_TOPICS_DIR=topics\n$/);
+    Annotations.fromStack(stack).hasWarning('/Test/Sink', Match.stringLikeRegexp('kafka-s3-sink check: rotate.schedule.interval.ms=60000'));
+
+    const refuses = fake('refuses', "echo 'error: invalid configuration: timezone: \"Mars/Base\" is not an IANA time zone id' >&2; exit 1");
+    expect(() => mskSink({ checkWith: refuses })).toThrow(/`kafka-s3-sink check` refuses the configuration:\nerror: invalid configuration: timezone/);
+    expect(() => mskSink({ checkWith: path.join(dir, 'missing') })).toThrow(/checkWith: cannot run/);
   });
 });
