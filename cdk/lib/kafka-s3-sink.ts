@@ -387,6 +387,14 @@ export class KafkaS3Sink extends Construct {
     };
     const document = new Map(passed);
     for (const key of OWNED_KEYS) document.delete(key);
+    if (!props.bucket && document.has('s3.region')) {
+      // A new bucket is in the stack's region, which the function uses when s3.region is unset.
+      Annotations.of(this).addWarningV2(
+        'kafka-s3-sink:regionDropped',
+        `s3.region "${document.get('s3.region')}" of the config is left out: the new bucket is in the stack's region, which the function uses by default`,
+      );
+      document.delete('s3.region');
+    }
     const ssea = passed.get('s3.ssea.name')?.trim().toLowerCase();
     const configuredKeyId = passed.get('s3.sse.kms.key.id')?.trim();
     if (ssea === 'aws:kms' && encryptionKey && !configuredKeyId) {

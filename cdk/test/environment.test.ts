@@ -106,6 +106,12 @@ describe('the function gets the sink configuration and nothing else', () => {
     Annotations.fromStack(stack).hasWarning('/Test/Sink', Match.stringLikeRegexp('s3.bucket.name "elsewhere" of the config is replaced by the new bucket'));
   });
 
+  test('a new bucket: the config\'s s3.region is left out, the function uses its own region', () => {
+    const { template, stack } = mskSink({ connectorConfig: ConnectorConfig.fromObject({ 'flush.size': 1, topics: 'orders', 's3.region': 'ap-northeast-2' }) });
+    expect(JSON.parse(environment(template).S3_SINK_CONFIG as string)).toEqual({ 'flush.size': '1', topics: 'orders' });
+    Annotations.fromStack(stack).hasWarning('/Test/Sink', Match.stringLikeRegexp('s3.region "ap-northeast-2" of the config is left out'));
+  });
+
   test('logs: JSON at INFO, in the sink\'s own log group', () => {
     const { template } = mskSink();
     template.hasResourceProperties('AWS::Lambda::Function', {
