@@ -439,7 +439,9 @@ export class KafkaS3Sink extends Construct {
 
     this.grantOwnPermissions(props, topicsDir, errorsPrefix, passed, encryptionKey, topic);
 
-    // --- The mapping.
+    // --- The mapping. Every property below is an L2 prop of lambda.EventSourceMapping in
+    // aws-cdk-lib 2.276 (pollers with a group name, schema registry, filters, S3 and Kafka
+    // on-failure destinations), so no escape hatch is needed.
     const pollers = props.provisionedPollers ?? {};
     this.eventSourceMapping = new lambda.EventSourceMapping(this, 'Mapping', {
       target: this.function,
