@@ -911,6 +911,26 @@ fn kafka_mappings_use_documented_property_names() {
 }
 
 #[test]
+fn no_mapping_consumes_in_queue_mode() {
+    // Queue mode (Kafka share groups) gives up per-partition order, which the file rule needs.
+    let t = template();
+    for (id, m) in resources_of_type(&t, "AWS::Lambda::EventSourceMapping") {
+        for config in [
+            "AmazonManagedKafkaEventSourceConfig",
+            "SelfManagedKafkaEventSourceConfig",
+        ] {
+            for c in branches(&m["Properties"][config]) {
+                let mode = c.get("ConsumptionMode");
+                assert!(
+                    mode.is_none() || mode == Some(&json!("Stream")),
+                    "{id}: {config}.ConsumptionMode {mode:?}: Queue mode breaks per-partition order"
+                );
+            }
+        }
+    }
+}
+
+#[test]
 fn each_mode_deploys_only_its_mapping() {
     let t = template();
     for (name, params) in scenarios() {
