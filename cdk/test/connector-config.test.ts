@@ -105,12 +105,12 @@ describe('checking keys against the crate table', () => {
         transforms: 'unwrap',
         'transforms.unwrap.type': 'io.debezium.transforms.ExtractNewRecordState',
         predicates: 'p',
-        'value.converter.decimal.format': 'NUMERIC',
+        'value.converter.scrub.invalid.names': 'true',
       }),
     );
     expect(check.errors).toEqual([]);
     expect(check.ignored.map((i) => i.key)).toEqual(['consumer.override.max.poll.records']);
-    expect([...check.passed.keys()]).toEqual(['transforms', 'transforms.unwrap.type', 'predicates', 'value.converter.decimal.format']);
+    expect([...check.passed.keys()]).toEqual(['transforms', 'transforms.unwrap.type', 'predicates', 'value.converter.scrub.invalid.names']);
   });
 
   test('a secret with a plain value is refused where it would reach the function', () => {
