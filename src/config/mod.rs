@@ -590,6 +590,12 @@ impl Config {
             }
             _ => Compression::None,
         };
+        // Read whatever the format, so a bad value fails at cold start; JsonFormat files (values
+        // or sidecars) use it, as Confluent configures its JsonConverter.
+        let json_decimals = match r.choice("json.decimal.format", &["BASE64", "NUMERIC"]) {
+            Some("NUMERIC") => DecimalFormat::Numeric,
+            _ => DecimalFormat::Base64,
+        };
         let format = match r.class(
             "format.class",
             &[
@@ -630,7 +636,7 @@ impl Config {
                 }
             }
             Some("ByteArrayFormat") => Format::ByteArray(bytearray_format(&mut r, compression)),
-            _ => Format::Json(json_format(&mut r, compression)),
+            _ => Format::Json(JsonFormat::new(compression).with_decimal_format(json_decimals)),
         };
         // Confluent's sidecars use the value format's settings (codecs, compression).
         let sidecar = |r: &mut Reader<'_>, flag: &str, class_key: &str, allowed: &[&str]| {
@@ -638,7 +644,9 @@ impl Config {
                 return None;
             }
             match r.class(class_key, allowed) {
-                Some("JsonFormat") => Some(Format::Json(json_format(r, compression))),
+                Some("JsonFormat") => Some(Format::Json(
+                    JsonFormat::new(compression).with_decimal_format(json_decimals),
+                )),
                 Some("ParquetFormat") => Some(Format::Parquet(Box::new(ParquetFormat::new(
                     match &format {
                         Format::Parquet(p) => p.codec(),
@@ -1056,15 +1064,6 @@ fn split_list(text: &str) -> Vec<String> {
         .filter(|s| !s.is_empty())
         .map(str::to_owned)
         .collect()
-}
-
-/// `JsonFormat` with `json.decimal.format`, as Confluent configures its JsonConverter.
-fn json_format(r: &mut Reader<'_>, compression: Compression) -> JsonFormat {
-    let decimals = match r.choice("json.decimal.format", &["BASE64", "NUMERIC"]) {
-        Some("NUMERIC") => DecimalFormat::Numeric,
-        _ => DecimalFormat::Base64,
-    };
-    JsonFormat::new(compression).with_decimal_format(decimals)
 }
 
 fn converter(r: &mut Reader<'_>, key: &'static str) -> Converter {

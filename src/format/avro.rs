@@ -906,19 +906,7 @@ mod tests {
     use serde_json::json;
 
     fn recs<'a>(values: &'a [Value], schema: Option<&'a Value>) -> Vec<EncodeRecord<'a>> {
-        values
-            .iter()
-            .enumerate()
-            .map(|(i, v)| EncodeRecord {
-                value: v,
-                schema,
-                raw_value: None,
-                topic: "t",
-                partition: 0,
-                offset: i as i64,
-                timestamp: None,
-            })
-            .collect()
+        crate::format::schema::test_records(values, schema, 0, 0)
     }
 
     #[test]

@@ -889,19 +889,7 @@ mod tests {
     use serde_json::json;
 
     fn recs<'a>(values: &'a [Value], schema: Option<&'a Value>) -> Vec<EncodeRecord<'a>> {
-        values
-            .iter()
-            .enumerate()
-            .map(|(i, v)| EncodeRecord {
-                value: v,
-                schema,
-                raw_value: None,
-                topic: "t",
-                partition: 3,
-                offset: 100 + i as i64,
-                timestamp: None,
-            })
-            .collect()
+        crate::format::schema::test_records(values, schema, 3, 100)
     }
 
     fn read(bytes: Vec<u8>) -> Vec<RecordBatch> {

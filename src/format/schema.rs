@@ -50,6 +50,30 @@ pub struct EncodeRecord<'a> {
     pub timestamp: Option<i64>,
 }
 
+/// Records of topic `t` for the format unit tests: one per value, all with `schema`, offsets
+/// counted from `first_offset`.
+#[cfg(test)]
+pub(crate) fn test_records<'a>(
+    values: &'a [Value],
+    schema: Option<&'a Value>,
+    partition: i32,
+    first_offset: i64,
+) -> Vec<EncodeRecord<'a>> {
+    values
+        .iter()
+        .enumerate()
+        .map(|(i, v)| EncodeRecord {
+            value: v,
+            schema,
+            raw_value: None,
+            topic: "t",
+            partition,
+            offset: first_offset + i as i64,
+            timestamp: None,
+        })
+        .collect()
+}
+
 /// Connect's `Decimal` logical type name.
 pub const DECIMAL: &str = "org.apache.kafka.connect.data.Decimal";
 /// Connect's `Date` logical type name (int32 days since the epoch).
