@@ -54,8 +54,9 @@ enum Command {
         /// Directory used as the bucket (as replay's).
         #[arg(long)]
         local_dir: Option<PathBuf>,
+        // Boxed: the options are much larger than the other commands'.
         #[command(flatten)]
-        args: kafka_s3_sink::consume::ConsumeArgs,
+        args: Box<kafka_s3_sink::consume::ConsumeArgs>,
     },
     /// Prints every configuration key as a Markdown table: default, meaning, Confluent difference.
     Keys {
@@ -153,7 +154,7 @@ async fn replay(
 async fn consume(
     config: Option<PathBuf>,
     local_dir: Option<PathBuf>,
-    args: kafka_s3_sink::consume::ConsumeArgs,
+    args: Box<kafka_s3_sink::consume::ConsumeArgs>,
 ) -> anyhow::Result<()> {
     use kafka_s3_sink::consume::{self, Invoker, ProgressMode};
     use std::io::IsTerminal;
