@@ -126,6 +126,15 @@ impl SinkContext {
 impl ClientContext for SinkContext {
     const ENABLE_REFRESH_OAUTH_TOKEN: bool = true;
 
+    /// Client errors are logged; reaching the end of a partition is not one (the loop
+    /// watches for it to know when it is caught up).
+    fn error(&self, error: rdkafka::error::KafkaError, reason: &str) {
+        match error {
+            rdkafka::error::KafkaError::PartitionEOF(_) => tracing::debug!("{reason}"),
+            other => tracing::warn!("Kafka client: {other}: {reason}"),
+        }
+    }
+
     fn stats(&self, statistics: Statistics) {
         let mut stats = lock(&self.stats);
         for (topic, t) in statistics.topics {

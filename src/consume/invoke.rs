@@ -23,15 +23,14 @@ pub enum Invoker {
 }
 
 impl Invoker {
-    /// A client of the Lambda Invoke API at `endpoint` (the AWS endpoint when `None`). A
-    /// loopback endpoint (`cargo lambda watch`) is called without credentials, and in
-    /// `us-east-1` when no region is configured, since it checks neither.
+    /// A client of the Lambda Invoke API at `endpoint` (the AWS endpoint when `None`), with
+    /// the environment's AWS credentials: a loopback endpoint (`cargo lambda watch`) checks
+    /// neither them nor the region, which is `us-east-1` there when none is configured.
     pub async fn lambda(endpoint: Option<&str>, function: String) -> Invoker {
         let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
         if let Some(url) = endpoint {
             loader = loader.endpoint_url(url);
             if is_loopback(url) {
-                loader = loader.no_credentials();
                 if std::env::var_os("AWS_REGION").is_none()
                     && std::env::var_os("AWS_DEFAULT_REGION").is_none()
                 {
