@@ -30,12 +30,11 @@ impl Invoker {
         let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
         if let Some(url) = endpoint {
             loader = loader.endpoint_url(url);
-            if is_loopback(url) {
-                if std::env::var_os("AWS_REGION").is_none()
-                    && std::env::var_os("AWS_DEFAULT_REGION").is_none()
-                {
-                    loader = loader.region(aws_config::Region::from_static("us-east-1"));
-                }
+            if is_loopback(url)
+                && std::env::var_os("AWS_REGION").is_none()
+                && std::env::var_os("AWS_DEFAULT_REGION").is_none()
+            {
+                loader = loader.region(aws_config::Region::from_static("us-east-1"));
             }
         }
         let config = loader.load().await;
