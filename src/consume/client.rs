@@ -129,8 +129,11 @@ impl ClientContext for SinkContext {
     /// Client errors are logged; reaching the end of a partition is not one (the loop
     /// watches for it to know when it is caught up).
     fn error(&self, error: rdkafka::error::KafkaError, reason: &str) {
+        use rdkafka::error::{KafkaError, RDKafkaErrorCode};
         match error {
-            rdkafka::error::KafkaError::PartitionEOF(_) => tracing::debug!("{reason}"),
+            KafkaError::PartitionEOF(_) | KafkaError::Global(RDKafkaErrorCode::PartitionEOF) => {
+                tracing::debug!("{reason}")
+            }
             other => tracing::warn!("Kafka client: {other}: {reason}"),
         }
     }
