@@ -7,6 +7,8 @@
 //! wires the stages; `main.rs` only wires the handler to Lambda or to the CLI.
 
 pub mod config;
+#[cfg(feature = "consume")]
+pub mod consume;
 pub mod convert;
 pub mod event;
 pub mod format;

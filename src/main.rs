@@ -43,6 +43,21 @@ enum Command {
         #[arg(required = true)]
         events: Vec<PathBuf>,
     },
+    /// Reads Kafka like Lambda's Kafka event-source mapping: gathers records into the
+    /// mapping's events, runs the handler (or a function behind the Lambda Invoke API) and
+    /// commits the consumer group's offsets after each successful invocation.
+    #[cfg(feature = "consume")]
+    Consume {
+        /// Connector config for the handler run in this process (as replay's).
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Directory used as the bucket (as replay's).
+        #[arg(long)]
+        local_dir: Option<PathBuf>,
+        // Boxed: the options are much larger than the other commands'.
+        #[command(flatten)]
+        args: Box<kafka_s3_sink::consume::ConsumeArgs>,
+    },
     /// Prints every configuration key as a Markdown table: default, meaning, Confluent difference.
     Keys {
         /// Print the table as JSON (for deploy-time validation, e.g. the CDK construct).
@@ -132,6 +147,43 @@ async fn replay(
         }
         println!("{line}");
     }
+    Ok(())
+}
+
+#[cfg(feature = "consume")]
+async fn consume(
+    config: Option<PathBuf>,
+    local_dir: Option<PathBuf>,
+    args: Box<kafka_s3_sink::consume::ConsumeArgs>,
+) -> anyhow::Result<()> {
+    use kafka_s3_sink::consume::{self, Invoker, ProgressMode};
+    use std::io::IsTerminal;
+    let settings = args.validate(&env_pairs())?;
+    let invoker = match (&args.invoke_url, &args.function_name) {
+        (None, None) => {
+            let config = Arc::new(load_config(config.as_deref())?);
+            report_config(&config);
+            let store = build_store(&config, local_dir).await?;
+            Invoker::InProcess(Arc::new(Sink::new(config, store)))
+        }
+        (url, function) => {
+            if config.is_some() || local_dir.is_some() {
+                anyhow::bail!(
+                    "--config and --local-dir configure the handler in this process; with --invoke-url or --function-name the function has its own"
+                );
+            }
+            let function = function
+                .clone()
+                .unwrap_or_else(|| "kafka-s3-sink".to_owned());
+            Invoker::lambda(url.as_deref(), function).await
+        }
+    };
+    let mode = if std::io::stderr().is_terminal() {
+        ProgressMode::Line
+    } else {
+        ProgressMode::Json
+    };
+    consume::run(settings, invoker, mode).await?;
     Ok(())
 }
 
@@ -283,6 +335,16 @@ fn main() -> ExitCode {
             .build()
             .map_err(anyhow::Error::from)
             .and_then(|rt| rt.block_on(replay(config, local_dir, events))),
+        #[cfg(feature = "consume")]
+        Command::Consume {
+            config,
+            local_dir,
+            args,
+        } => tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .map_err(anyhow::Error::from)
+            .and_then(|rt| rt.block_on(consume(config, local_dir, args))),
         Command::Check { config } => check(config),
         Command::Keys { json: false } => {
             print!("{}", config::keys::markdown_table());
