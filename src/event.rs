@@ -296,7 +296,7 @@ fn locate(map_key: &str, record: &KafkaRecord) -> Result<(String, i32), DecodeEr
 }
 
 /// Kafka's rule for topic names.
-fn is_legal_topic(topic: &str) -> bool {
+pub(crate) fn is_legal_topic(topic: &str) -> bool {
     (1..=249).contains(&topic.len())
         && topic != "."
         && topic != ".."

@@ -280,7 +280,7 @@ impl ConsumeArgs {
         let mut topics: Vec<String> = Vec::new();
         for t in &self.topics {
             let t = t.trim();
-            if !is_legal_topic(t) {
+            if !crate::event::is_legal_topic(t) {
                 return Err(OptionsError::Topic(t.to_owned()));
             }
             if !topics.iter().any(|x| x == t) {
@@ -461,16 +461,6 @@ fn parse_timestamp(text: &str) -> Result<i64, OptionsError> {
     chrono::DateTime::parse_from_rfc3339(text)
         .map(|t| t.timestamp_millis())
         .map_err(|_| OptionsError::BadTimestamp(text.to_owned()))
-}
-
-/// Kafka's rule for topic names.
-fn is_legal_topic(topic: &str) -> bool {
-    (1..=249).contains(&topic.len())
-        && topic != "."
-        && topic != ".."
-        && topic
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
 }
 
 #[cfg(test)]
