@@ -88,11 +88,12 @@ impl SchemaAffix {
     /// The encoded path with the value schema's name added, as Confluent's `SchemaPartitioner`
     /// adds it (`schema_name=null` when the record has no schema or no name).
     pub fn apply(self, path: String, schema_name: Option<&str>, delim: &str) -> String {
-        let segment = format!("schema_name={}", schema_name.unwrap_or("null"));
+        let name = schema_name.unwrap_or("null");
         match self {
+            // The common case allocates nothing: this runs for every record.
             SchemaAffix::None => path,
-            SchemaAffix::Prefix => format!("{segment}{delim}{path}"),
-            SchemaAffix::Suffix => format!("{path}{delim}{segment}"),
+            SchemaAffix::Prefix => format!("schema_name={name}{delim}{path}"),
+            SchemaAffix::Suffix => format!("{path}{delim}schema_name={name}"),
         }
     }
 }
