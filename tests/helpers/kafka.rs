@@ -230,7 +230,10 @@ impl Consume {
         let mut child = Command::new(env!("CARGO_BIN_EXE_kafka-s3-sink"))
             .args(args)
             .envs(env.iter().copied())
-            .env("RUST_LOG", "warn")
+            .env(
+                "RUST_LOG",
+                std::env::var("CONSUME_TEST_LOG").unwrap_or_else(|_| "warn".into()),
+            )
             .current_dir(env!("CARGO_MANIFEST_DIR"))
             .stdin(Stdio::null())
             .stdout(Stdio::piped())

@@ -148,7 +148,14 @@ def produce(args):
     if args.poison:
         p, idx = args.poison.split(":")
         poison = (int(p), int(idx))
-    config = {"bootstrap.servers": args.bootstrap, "linger.ms": 5, "enable.idempotence": args.transactional}
+    config = {
+        "bootstrap.servers": args.bootstrap,
+        # One record per batch: tansu's in-memory engine answers a fetch from an offset inside a
+        # batch with the batches after it, so a consumer restarted mid-batch would skip records.
+        "batch.num.messages": 1,
+        "linger.ms": 0,
+        "enable.idempotence": args.transactional,
+    }
     if args.transactional:
         config["transactional.id"] = f"consume-test-{args.topic}"
     producer = Producer(config)
