@@ -24,6 +24,10 @@ pub enum Converter {
     String,
     /// `org.apache.kafka.connect.converters.ByteArrayConverter`: raw bytes.
     ByteArray,
+    /// A Schema Registry converter (`io.confluent.connect.avro.AvroConverter`); its settings
+    /// are `Config::key_registry` / `Config::value_registry` and it converts through
+    /// [`crate::registry::convert`] with the schemas of its batch.
+    Registry(crate::registry::SchemaType),
 }
 
 /// A converted key or value: the data as JSON, and its Connect schema when the message had one.
@@ -44,6 +48,9 @@ pub enum ConvertError {
     NoEnvelope { prefix: &'static str },
     #[error("payload does not match its schema at {path}: {message}")]
     Schema { path: String, message: String },
+    /// A schema-registry payload that cannot be read: framing, unknown schema, bad data.
+    #[error("{0}")]
+    Registry(String),
 }
 
 impl Converter {
@@ -67,6 +74,9 @@ impl Converter {
             Converter::Json { .. } => "org.apache.kafka.connect.json.JsonConverter",
             Converter::String => "org.apache.kafka.connect.storage.StringConverter",
             Converter::ByteArray => "org.apache.kafka.connect.converters.ByteArrayConverter",
+            Converter::Registry(crate::registry::SchemaType::Avro) => {
+                "io.confluent.connect.avro.AvroConverter"
+            }
         }
     }
 
@@ -132,6 +142,9 @@ impl Converter {
                 data: Value::String(STANDARD.encode(bytes)),
                 schema: None,
             })),
+            Converter::Registry(_) => Err(ConvertError::Registry(format!(
+                "{prefix}: a schema-registry converter needs the schemas of its batch"
+            ))),
         }
     }
 }

@@ -13,8 +13,8 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::config::{Config, NullValueBehavior};
-use crate::convert::ConvertError;
 use crate::convert::Converted;
+use crate::convert::{ConvertError, Converter};
 use crate::event::{
     DecodeError, Header, PartitionBatch, RecordPosition, SinkRecord, TimestampType, decode,
 };
@@ -24,6 +24,7 @@ use crate::format::schema::schema_fingerprint;
 use crate::partitioner::{PartitionError, RecordView};
 use crate::plan::FilePlan;
 use crate::plan::{MAX_KEY_BYTES, Placement, plan_files};
+use crate::registry::{self, BatchSchemas, FetchError, Registries, Side};
 use crate::storage::{ObjectPut, ObjectStore, StoreError};
 use crate::transform::{TransformError, TransformRecord};
 
@@ -56,6 +57,9 @@ pub enum RecordFailure {
 pub enum SinkError {
     #[error(transparent)]
     Decode(#[from] DecodeError),
+    /// The schema registry could not be reached or answered an error: retryable.
+    #[error(transparent)]
+    Registry(#[from] FetchError),
     #[error("{position}: {failure}")]
     Record {
         position: RecordPosition,
@@ -92,6 +96,7 @@ impl SinkError {
         match self {
             SinkError::Store { first, .. } => first.is_retryable(),
             SinkError::Deadline { .. } => true,
+            SinkError::Registry(e) => matches!(e, FetchError::Unavailable(_)),
             _ => false,
         }
     }
@@ -289,6 +294,8 @@ pub struct Invocation {
 pub struct Sink {
     config: Arc<Config>,
     store: Arc<dyn ObjectStore>,
+    /// Schema Registry clients and their schema caches, kept for the life of the container.
+    registries: Registries,
 }
 
 /// The files of one partition batch, encoded and ready to upload.
@@ -301,7 +308,13 @@ struct PreparedBatch {
 impl Sink {
     /// A sink writing to `store`.
     pub fn new(config: Arc<Config>, store: Arc<dyn ObjectStore>) -> Sink {
-        Sink { config, store }
+        let registries =
+            Registries::new(config.key_registry.as_ref(), config.value_registry.as_ref());
+        Sink {
+            config,
+            store,
+            registries,
+        }
     }
 
     /// The configuration.
@@ -352,13 +365,24 @@ impl Sink {
                 .map(|t| invocation.now_ms.saturating_sub(t).max(0)),
             ..InvocationSummary::default()
         };
+        // Every schema the records name is fetched (or found cached) before any record is
+        // converted: a registry that cannot answer fails the invocation, retryably.
+        let schemas = if self.registries.is_empty() {
+            BatchSchemas::default()
+        } else {
+            let mut sides = vec![Side::Value];
+            if !cfg.transforms.is_empty() || cfg.needs_keys() {
+                sides.push(Side::Key);
+            }
+            self.registries.resolve(&batches, &sides).await?
+        };
         let mut puts: Vec<(usize, ObjectPut, ObjectKind)> = Vec::new();
         let mut failures: Vec<Option<SinkError>> = (0..batches.len()).map(|_| None).collect();
         let mut dropped = vec![0; batches.len()];
         for (i, batch) in batches.iter().enumerate() {
             summary.records_in += batch.records.len();
             let prepared = if cfg.topics.allows(&batch.topic) {
-                self.prepare(batch, invocation.now_ms)
+                self.prepare(batch, invocation.now_ms, &schemas)
             } else {
                 Err(SinkError::TopicNotAllowed {
                     topic: batch.topic.clone(),
@@ -472,7 +496,12 @@ impl Sink {
         Ok(summary)
     }
 
-    fn prepare(&self, batch: &PartitionBatch, now_ms: i64) -> Result<PreparedBatch, SinkError> {
+    fn prepare(
+        &self,
+        batch: &PartitionBatch,
+        now_ms: i64,
+        schemas: &BatchSchemas,
+    ) -> Result<PreparedBatch, SinkError> {
         let cfg = &*self.config;
         let mut placements = Vec::with_capacity(batch.records.len());
         let mut kept: Vec<usize> = Vec::with_capacity(batch.records.len());
@@ -481,7 +510,7 @@ impl Sink {
         let mut failed: Vec<(usize, String)> = Vec::new();
         let tolerate = cfg.errors_tolerance_all;
         for (index, record) in batch.records.iter().enumerate() {
-            match self.place(batch, record, now_ms) {
+            match self.place(batch, record, now_ms, schemas) {
                 Ok(Some((placement, placed))) => {
                     placements.push(placement);
                     kept.push(index);
@@ -684,25 +713,25 @@ impl Sink {
         batch: &PartitionBatch,
         record: &SinkRecord,
         now_ms: i64,
+        schemas: &BatchSchemas,
     ) -> Result<Option<(Placement, Placed)>, RecordFailure> {
         let cfg = &*self.config;
         let mut headers = None;
         let mut key = None;
-        let mut value = cfg
-            .value_converter
-            .convert(record.value.as_deref(), "value.converter")
+        let convert = |converter: Converter, bytes: Option<&[u8]>, side: Side| {
+            let prefix = side.converter_key();
+            match converter {
+                Converter::Registry(t) => registry::convert(t, bytes, side, &batch.topic, schemas),
+                c => c.convert(bytes, prefix),
+            }
             .map_err(|error| RecordFailure::Convert {
-                converter: "value.converter",
+                converter: prefix,
                 error,
-            })?;
+            })
+        };
+        let mut value = convert(cfg.value_converter, record.value.as_deref(), Side::Value)?;
         if !cfg.transforms.is_empty() || cfg.needs_keys() {
-            key = cfg
-                .key_converter
-                .convert(record.key.as_deref(), "key.converter")
-                .map_err(|error| RecordFailure::Convert {
-                    converter: "key.converter",
-                    error,
-                })?;
+            key = convert(cfg.key_converter, record.key.as_deref(), Side::Key)?;
         }
         if !cfg.transforms.is_empty() {
             let input = TransformRecord {

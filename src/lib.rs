@@ -16,6 +16,7 @@ pub mod handler;
 pub mod metrics;
 pub mod partitioner;
 pub mod plan;
+pub mod registry;
 pub mod storage;
 pub mod transform;
 

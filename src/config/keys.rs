@@ -197,7 +197,7 @@ pub const KEYS: &[KeySpec] = &[
     used(
         "key.converter",
         Some("JsonConverter"),
-        "Converter for record keys: JsonConverter, StringConverter, ByteArrayConverter. Keys are only converted when they are written.",
+        "Converter for record keys: JsonConverter, StringConverter, ByteArrayConverter, AvroConverter (Schema Registry). Keys are only converted when they are written.",
         None,
     ),
     used(
@@ -209,7 +209,7 @@ pub const KEYS: &[KeySpec] = &[
     used(
         "value.converter",
         Some("JsonConverter"),
-        "Converter for record values: JsonConverter, StringConverter, ByteArrayConverter.",
+        "Converter for record values: JsonConverter, StringConverter, ByteArrayConverter, AvroConverter (Schema Registry).",
         None,
     ),
     used(
@@ -607,13 +607,129 @@ pub const KEYS: &[KeySpec] = &[
     ignored("hive.conf.dir", HIVE),
     ignored("hive.home", HIVE),
     ignored("hive.database", HIVE),
-    ignored(
+    used(
         "key.converter.schema.registry.url",
-        "schema-registry converters are not supported yet",
+        None,
+        "AvroConverter keys: the Schema Registry base URL, or a comma-separated list tried in turn when one cannot be reached. Required by AvroConverter.",
+        None,
     ),
-    ignored(
+    used(
         "value.converter.schema.registry.url",
-        "schema-registry converters are not supported yet",
+        None,
+        "AvroConverter values: the Schema Registry base URL, or a comma-separated list tried in turn when one cannot be reached. Required by AvroConverter.",
+        None,
+    ),
+    used(
+        "key.converter.basic.auth.credentials.source",
+        Some("URL"),
+        "Where registry credentials come from: URL (user:password@ in the URL) or USER_INFO (`basic.auth.user.info`).",
+        Some(
+            "SASL_INHERIT is refused at cold start: there is no Kafka client configuration to inherit from.",
+        ),
+    ),
+    used(
+        "value.converter.basic.auth.credentials.source",
+        Some("URL"),
+        "Where registry credentials come from: URL (user:password@ in the URL) or USER_INFO (`basic.auth.user.info`).",
+        Some(
+            "SASL_INHERIT is refused at cold start: there is no Kafka client configuration to inherit from.",
+        ),
+    ),
+    used(
+        "key.converter.basic.auth.user.info",
+        None,
+        "`user:password` for the registry with USER_INFO (also read as `schema.registry.basic.auth.user.info`). Never logged.",
+        None,
+    ),
+    used(
+        "value.converter.basic.auth.user.info",
+        None,
+        "`user:password` for the registry with USER_INFO (also read as `schema.registry.basic.auth.user.info`). Never logged.",
+        None,
+    ),
+    used(
+        "key.converter.bearer.auth.credentials.source",
+        None,
+        "STATIC_TOKEN: send `bearer.auth.token` as a bearer token to the registry.",
+        Some("Only STATIC_TOKEN; OAuth token endpoints are refused at cold start."),
+    ),
+    used(
+        "value.converter.bearer.auth.credentials.source",
+        None,
+        "STATIC_TOKEN: send `bearer.auth.token` as a bearer token to the registry.",
+        Some("Only STATIC_TOKEN; OAuth token endpoints are refused at cold start."),
+    ),
+    used(
+        "key.converter.bearer.auth.token",
+        None,
+        "The registry bearer token with STATIC_TOKEN. Never logged.",
+        None,
+    ),
+    used(
+        "value.converter.bearer.auth.token",
+        None,
+        "The registry bearer token with STATIC_TOKEN. Never logged.",
+        None,
+    ),
+    used(
+        "key.converter.key.subject.name.strategy",
+        Some("TopicNameStrategy"),
+        "The subject a key schema's version is looked up under: TopicNameStrategy, RecordNameStrategy, TopicRecordNameStrategy.",
+        None,
+    ),
+    used(
+        "value.converter.value.subject.name.strategy",
+        Some("TopicNameStrategy"),
+        "The subject a value schema's version is looked up under: TopicNameStrategy, RecordNameStrategy, TopicRecordNameStrategy.",
+        None,
+    ),
+    used(
+        "key.converter.connect.meta.data",
+        Some("true"),
+        "AvroConverter keys: keep Avro docs and Connect parameters in the Connect schema.",
+        None,
+    ),
+    used(
+        "value.converter.connect.meta.data",
+        Some("true"),
+        "AvroConverter values: keep Avro docs and Connect parameters in the Connect schema.",
+        None,
+    ),
+    used(
+        "key.converter.enhanced.avro.schema.support",
+        Some("false"),
+        "AvroConverter keys: name union members by their full name.",
+        None,
+    ),
+    used(
+        "value.converter.enhanced.avro.schema.support",
+        Some("false"),
+        "AvroConverter values: name union members by their full name.",
+        None,
+    ),
+    used(
+        "key.converter.flatten.singleton.unions",
+        Some("true"),
+        "AvroConverter keys: a union of one type is that type.",
+        None,
+    ),
+    used(
+        "value.converter.flatten.singleton.unions",
+        Some("true"),
+        "AvroConverter values: a union of one type is that type.",
+        None,
+    ),
+    used(
+        "key.converter.discard.type.doc.default",
+        Some("false"),
+        "AvroConverter keys: Avro docs become Connect docs instead of parameters.",
+        None,
+    ),
+    used(
+        "value.converter.discard.type.doc.default",
+        Some("false"),
+        "AvroConverter values: Avro docs become Connect docs instead of parameters.",
+        None,
     ),
 ];
 
@@ -638,6 +754,8 @@ pub fn is_secret(key: &str) -> bool {
         "access.key",
         "session.token",
         "sse.customer.key",
+        "user.info",
+        "auth.token",
     ]
     .iter()
     .any(|s| k.contains(s))

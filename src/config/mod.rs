@@ -22,6 +22,9 @@ use crate::storage::{AssumeRole, S3Settings, Sse};
 use crate::transform::TransformChain;
 use base64::Engine as _;
 
+use crate::registry::{
+    AvroDataOptions, RegistryAuth, RegistrySettings, SchemaType, SubjectStrategy,
+};
 use keys::{IGNORED_PREFIXES, KeyRole, is_secret, spec, suggestion};
 pub use source::{Origin, RawConfig};
 
@@ -144,6 +147,10 @@ pub struct Config {
     pub rotate_interval_ms: Option<i64>,
     pub key_converter: Converter,
     pub value_converter: Converter,
+    /// The Schema Registry settings of a schema-registry key converter.
+    pub key_registry: Option<RegistrySettings>,
+    /// The Schema Registry settings of a schema-registry value converter.
+    pub value_registry: Option<RegistrySettings>,
     pub partitioner: Partitioner,
     pub timestamp_extractor: TimestampExtractor,
     pub format: Format,
@@ -287,7 +294,14 @@ const PARTITIONERS: &[&str] = &[
     "HourlyPartitioner",
     "DailyPartitioner",
 ];
-const CONVERTERS: &[&str] = &["JsonConverter", "StringConverter", "ByteArrayConverter"];
+const CONVERTERS: &[&str] = &[
+    "JsonConverter",
+    "StringConverter",
+    "ByteArrayConverter",
+    "AvroConverter",
+    "ProtobufConverter",
+    "JsonSchemaConverter",
+];
 
 impl Config {
     /// Validates a raw configuration. Unknown keys, bad values and missing required keys are
@@ -445,6 +459,14 @@ impl Config {
 
         let key_converter = converter(&mut r, "key.converter");
         let value_converter = converter(&mut r, "value.converter");
+        let key_registry = match key_converter {
+            Converter::Registry(_) => registry_settings(&mut r, "key.converter"),
+            _ => None,
+        };
+        let value_registry = match value_converter {
+            Converter::Registry(_) => registry_settings(&mut r, "value.converter"),
+            _ => None,
+        };
 
         let timezone_text = r.string("timezone");
         // What the connector's DateTimeZone.forID accepts: tz database ids and fixed offsets.
@@ -794,6 +816,8 @@ impl Config {
             rotate_interval_ms,
             key_converter,
             value_converter,
+            key_registry,
+            value_registry,
             partitioner,
             timestamp_extractor,
             format,
@@ -1099,6 +1123,14 @@ fn converter(r: &mut Reader<'_>, key: &'static str) -> Converter {
             }
             Converter::ByteArray
         }
+        Some("AvroConverter") => Converter::Registry(SchemaType::Avro),
+        Some(other @ ("ProtobufConverter" | "JsonSchemaConverter")) => {
+            r.error(
+                key,
+                format!("{other} is not supported yet; AvroConverter is (Schema Registry Avro)"),
+            );
+            Converter::ByteArray
+        }
         _ => Converter::Json {
             schemas_enable: r.boolean(schemas_key).unwrap_or(true),
             replace_null_with_default: r
@@ -1110,6 +1142,124 @@ fn converter(r: &mut Reader<'_>, key: &'static str) -> Converter {
                 .unwrap_or(true),
         },
     }
+}
+
+/// The registry settings of a schema-registry converter (`key.converter.*` or
+/// `value.converter.*`), with Confluent's key names.
+fn registry_settings(r: &mut Reader<'_>, prefix: &'static str) -> Option<RegistrySettings> {
+    let key = |suffix: &str| format!("{prefix}.{suffix}");
+    let url_key = key("schema.registry.url");
+    let urls: Vec<String> = match r.string(&url_key) {
+        Some(text) => split_list(&text),
+        None => Vec::new(),
+    };
+    if urls.is_empty() {
+        r.error(
+            &url_key,
+            "is required by the schema-registry converter: the registry's base URL",
+        );
+    }
+    for u in &urls {
+        match reqwest::Url::parse(u) {
+            Ok(parsed) if matches!(parsed.scheme(), "http" | "https") => {}
+            _ => r.error(
+                &url_key,
+                "each URL must be an http:// or https:// URL (the value is not shown: it may hold credentials)",
+            ),
+        }
+    }
+    let user_info = r
+        .string(&key("basic.auth.user.info"))
+        .or_else(|| r.string(&key("schema.registry.basic.auth.user.info")));
+    let source_key = key("basic.auth.credentials.source");
+    let source = r.string(&source_key).unwrap_or_else(|| "URL".to_owned());
+    let mut auth = match source.to_ascii_uppercase().as_str() {
+        "USER_INFO" => match user_info {
+            Some(u) if !u.is_empty() => RegistryAuth::Basic(u),
+            _ => {
+                r.error(
+                    &key("basic.auth.user.info"),
+                    "is required with basic.auth.credentials.source=USER_INFO (user:password)",
+                );
+                RegistryAuth::None
+            }
+        },
+        // Credentials in the URL are sent by the HTTP client as basic authentication.
+        "URL" => RegistryAuth::None,
+        "SASL_INHERIT" => {
+            r.error(
+                &source_key,
+                "SASL_INHERIT is not supported: there is no Kafka client configuration to inherit from; use USER_INFO",
+            );
+            RegistryAuth::None
+        }
+        other => {
+            r.error(
+                &source_key,
+                format!("{other:?} is not allowed; allowed: URL, USER_INFO"),
+            );
+            RegistryAuth::None
+        }
+    };
+    let bearer_key = key("bearer.auth.credentials.source");
+    if let Some(b) = r.string(&bearer_key).filter(|b| !b.is_empty()) {
+        if b.eq_ignore_ascii_case("STATIC_TOKEN") {
+            match r.string(&key("bearer.auth.token")) {
+                Some(t) if !t.is_empty() => auth = RegistryAuth::Bearer(t),
+                _ => r.error(
+                    &key("bearer.auth.token"),
+                    "is required with bearer.auth.credentials.source=STATIC_TOKEN",
+                ),
+            }
+        } else {
+            r.error(
+                &bearer_key,
+                format!("{b:?} is not supported; only STATIC_TOKEN (a fixed bearer token)"),
+            );
+        }
+    }
+    let strategy_key = if prefix == "key.converter" {
+        "key.converter.key.subject.name.strategy"
+    } else {
+        "value.converter.value.subject.name.strategy"
+    };
+    let subject_strategy = match r.string(strategy_key) {
+        Some(class) => SubjectStrategy::parse(&class).unwrap_or_else(|| {
+            r.error(
+                strategy_key,
+                format!("{class:?} is not supported; allowed: TopicNameStrategy, RecordNameStrategy, TopicRecordNameStrategy"),
+            );
+            SubjectStrategy::TopicName
+        }),
+        None => SubjectStrategy::TopicName,
+    };
+    let defaults = AvroDataOptions::default();
+    let avro = AvroDataOptions {
+        connect_meta_data: r
+            .boolean(&key("connect.meta.data"))
+            .unwrap_or(defaults.connect_meta_data),
+        enhanced_schema_support: r
+            .boolean(&key("enhanced.avro.schema.support"))
+            .unwrap_or(defaults.enhanced_schema_support),
+        flatten_singleton_unions: r
+            .boolean(&key("flatten.singleton.unions"))
+            .unwrap_or(defaults.flatten_singleton_unions),
+        discard_type_doc_default: r
+            .boolean(&key("discard.type.doc.default"))
+            .unwrap_or(defaults.discard_type_doc_default),
+    };
+    if r.boolean(&key("generalized.sum.type.support")) == Some(true) {
+        r.error(
+            &key("generalized.sum.type.support"),
+            "true is not supported: unions and enums are read as AvroData's default names them",
+        );
+    }
+    Some(RegistrySettings {
+        urls,
+        auth,
+        subject_strategy,
+        avro,
+    })
 }
 
 fn time_based(
@@ -1274,7 +1424,7 @@ mod tests {
             "{m:#?}"
         );
         assert!(
-            m.iter().any(|e| e == "value.converter: \"AvroConverter\" is not supported; allowed: JsonConverter, StringConverter, ByteArrayConverter"),
+            m.iter().any(|e| e == "value.converter.schema.registry.url: is required by the schema-registry converter: the registry's base URL"),
             "{m:#?}"
         );
     }

@@ -242,6 +242,19 @@ fn write_bytes(out: &mut Vec<u8>, b: &[u8]) {
 // ---------------------------------------------------------------------------------------------
 // Schema conversion
 
+/// The Connect struct name `AvroData` gives Avro unions other than `[null, T]`.
+const UNION_NAME: &str = "io.confluent.connect.avro.Union";
+/// The parameter naming an Avro record field's doc on its Connect struct.
+const FIELD_DOC_PREFIX: &str = "io.confluent.connect.avro.field.doc.";
+/// The parameter telling that a Connect default came from an Avro field default.
+const FIELD_DEFAULT_FLAG: &str = "io.confluent.connect.avro.field.default";
+/// The parameter holding an Avro fixed's size on its Connect bytes schema.
+const FIXED_SIZE: &str = "connect.fixed.size";
+
+fn fixed_size(s: &ConnectSchema) -> Option<usize> {
+    s.parameter(FIXED_SIZE)?.trim().parse().ok()
+}
+
 /// The Avro schema (as JSON) for a file schema: Confluent's `AvroData` conversion for a Connect
 /// schema, or plain types with path-derived record names for an inferred one.
 pub fn avro_schema(schema: &ConnectSchema, inferred: bool) -> Result<Value, String> {
@@ -369,6 +382,46 @@ impl SchemaGen {
             SchemaKind::Float64 => json!("double"),
             SchemaKind::Boolean => json!("boolean"),
             SchemaKind::String | SchemaKind::Json => json!("string"),
+            SchemaKind::Bytes | SchemaKind::Decimal { .. }
+                if !self.inferred && fixed_size(s).is_some() && s.name.is_some() =>
+            {
+                // AvroData: bytes with `connect.fixed.size` and a name are an Avro fixed.
+                if s.optional && !ignore_optional {
+                    let inner = self.node(&non_optional(s), ns, path, false)?;
+                    return Ok(if s.non_null_default().is_some() {
+                        json!([inner, "null"])
+                    } else {
+                        json!(["null", inner])
+                    });
+                }
+                let name = s.name.as_deref().unwrap_or_default();
+                let (fns, fname) = split_name(name);
+                let fns = fns.or_else(|| ns.map(str::to_owned));
+                match self.claim(fns.as_deref(), &fname, s) {
+                    Err(existing) => return Ok(json!(relative(&existing, ns))),
+                    Ok(full) => {
+                        let (rec_ns, rec_name) = split_full(&full);
+                        let mut fixed = Map::new();
+                        fixed.insert("type".into(), json!("fixed"));
+                        write_name(&mut fixed, rec_ns, &rec_name, ns);
+                        fixed.insert("size".into(), json!(fixed_size(s).unwrap_or(0)));
+                        if let SchemaKind::Decimal { scale, precision } = &s.kind {
+                            fixed.insert("scale".into(), json!(scale));
+                            fixed.insert(
+                                "precision".into(),
+                                json!(precision.unwrap_or(DEFAULT_DECIMAL_PRECISION)),
+                            );
+                        }
+                        for (k, v) in self.meta(s, None) {
+                            fixed.insert(k, v);
+                        }
+                        if matches!(s.kind, SchemaKind::Decimal { .. }) {
+                            fixed.insert("logicalType".into(), json!("decimal"));
+                        }
+                        return Ok(Value::Object(fixed));
+                    }
+                }
+            }
             SchemaKind::Bytes => json!("bytes"),
             SchemaKind::Decimal { scale, precision } => {
                 props.insert("scale".into(), json!(scale));
@@ -415,6 +468,20 @@ impl SchemaGen {
                 props.insert("items".into(), entry);
                 json!("array")
             }
+            SchemaKind::Struct(fields)
+                if !self.inferred && s.name.as_deref() == Some(UNION_NAME) =>
+            {
+                // AvroData: Connect's union struct is an Avro union of its fields' types, null
+                // first when it is optional.
+                let mut members = Vec::with_capacity(fields.len() + 1);
+                if s.optional {
+                    members.push(json!("null"));
+                }
+                for f in fields {
+                    members.push(self.node(&non_optional(&f.schema), ns, path, true)?);
+                }
+                return Ok(Value::Array(members));
+            }
             SchemaKind::Struct(fields) => {
                 if s.optional && !ignore_optional {
                     // AvroData: an optional struct is always ["null", record].
@@ -452,7 +519,14 @@ impl SchemaGen {
                             used.insert(fname.clone());
                             let mut child_path: Vec<&str> = path.to_vec();
                             child_path.push(&f.name);
-                            out.push(self.field(&fname, &f.schema, rec_ns, &child_path)?);
+                            let mut field = self.field(&fname, &f.schema, rec_ns, &child_path)?;
+                            if !self.inferred
+                                && let Some(doc) =
+                                    s.parameter(&format!("{FIELD_DOC_PREFIX}{}", f.name))
+                            {
+                                field["doc"] = json!(doc);
+                            }
+                            out.push(field);
                         }
                         rec.insert("fields".into(), Value::Array(out));
                         for (k, v) in self.meta(s, None) {
@@ -548,7 +622,11 @@ impl SchemaGen {
                 .collect();
             out.push(("connect.parameters".into(), Value::Object(params)));
         }
-        if let Some(d) = s.non_null_default() {
+        // A record field's own default is the field's `default`; only a schema default that
+        // did not come from an Avro field default is kept as `connect.default`.
+        if let Some(d) = s.non_null_default()
+            && s.parameter(FIELD_DEFAULT_FLAG).is_none()
+        {
             out.push(("connect.default".into(), d.clone()));
         }
         if let Some(n) = &s.name {
@@ -694,6 +772,44 @@ impl Encoder<'_, '_> {
         path: &Path<'_>,
         out: &mut Vec<u8>,
     ) -> Result<(), FormatError> {
+        if let SchemaKind::Struct(fields) = &s.kind
+            && s.name.as_deref() == Some(UNION_NAME)
+        {
+            // The branch is the one field that is set; null is the first branch.
+            let base = usize::from(s.optional);
+            if v.is_null() {
+                if !s.optional {
+                    return Err(self.err(path, "null for a required (non-optional) union"));
+                }
+                write_long(out, 0);
+                return Ok(());
+            }
+            let obj = v.as_object().ok_or_else(|| {
+                self.err(
+                    path,
+                    &format!("expected a union struct, found {}", describe(v)),
+                )
+            })?;
+            let set: Vec<usize> = fields
+                .iter()
+                .enumerate()
+                .filter(|(_, f)| obj.get(&f.name).is_some_and(|x| !x.is_null()))
+                .map(|(i, _)| i)
+                .collect();
+            let [i] = set[..] else {
+                return Err(self.err(
+                    path,
+                    &format!(
+                        "a union struct must have exactly one field set, found {}",
+                        set.len()
+                    ),
+                ));
+            };
+            let f = &fields[i];
+            write_long(out, (base + i) as i64);
+            let fpath = Path::Field(path, &f.name);
+            return self.base(&f.schema, &obj[&f.name], &fpath, out);
+        }
         if s.optional && !ignore_optional {
             let null_first =
                 matches!(s.kind, SchemaKind::Struct(_)) || s.non_null_default().is_none();
@@ -792,6 +908,43 @@ impl Encoder<'_, '_> {
                 write_bytes(out, text.as_bytes());
             }
             SchemaKind::Json => write_bytes(out, json_text(v).as_bytes()),
+            SchemaKind::Bytes | SchemaKind::Decimal { .. }
+                if s.name.is_some() && fixed_size(s).is_some() =>
+            {
+                let size = fixed_size(s).unwrap_or(0);
+                let bytes = match &s.kind {
+                    SchemaKind::Decimal { scale, .. } => {
+                        let n = decimal_unscaled(v, *scale).map_err(|m| self.err(path, &m))?;
+                        let minimal = decimal_bytes(n);
+                        if minimal.len() > size {
+                            return Err(self.err(
+                                path,
+                                &format!(
+                                    "decimal needs {} bytes, over the fixed size {size}",
+                                    minimal.len()
+                                ),
+                            ));
+                        }
+                        // Sign-extended to the fixed size, as AvroData pads it.
+                        let fill = if minimal.first().is_some_and(|b| b & 0x80 != 0) {
+                            0xFF
+                        } else {
+                            0
+                        };
+                        let mut padded = vec![fill; size - minimal.len()];
+                        padded.extend_from_slice(&minimal);
+                        padded
+                    }
+                    _ => base64_bytes(v).map_err(|m| self.err(path, &m))?,
+                };
+                if bytes.len() != size {
+                    return Err(self.err(
+                        path,
+                        &format!("{} bytes for a fixed of size {size}", bytes.len()),
+                    ));
+                }
+                out.extend_from_slice(&bytes);
+            }
             SchemaKind::Bytes => {
                 let bytes = base64_bytes(v).map_err(|m| self.err(path, &m))?;
                 write_bytes(out, &bytes);

@@ -1,0 +1,292 @@
+//! Confluent Schema Registry converters: `io.confluent.connect.avro.AvroConverter` (and, as
+//! they arrive, the Protobuf and JSON Schema converters).
+//!
+//! A payload written by Confluent's serializers is framed as magic byte 0, a 4-byte big-endian
+//! schema id, then the encoded data. Schemas are fetched by id from the registry
+//! (`GET /schemas/ids/{id}`, references by `GET /subjects/{subject}/versions/{version}`) and the
+//! subject version the Connect schema carries by `POST /subjects/{subject}`, as Confluent's
+//! deserializer does; both are cached for the life of the container, and each is fetched at
+//! most once even when many records (and partitions) of a batch need it at the same time.
+//!
+//! Before a batch is converted, [`Registries::resolve`] fetches every schema its records name.
+//! A registry that cannot be reached or answers an error other than "not found" fails the
+//! invocation as retryable (the mapping retries the batch); an id the registry does not know
+//! fails only the records that carry it, under `errors.tolerance`.
+
+pub mod avro;
+mod client;
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+
+pub use client::{FetchError, RegistryClient};
+
+use crate::convert::{ConvertError, Converted};
+use crate::event::PartitionBatch;
+
+/// Which serializer's payloads a converter reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SchemaType {
+    /// `io.confluent.connect.avro.AvroConverter`.
+    Avro,
+}
+
+impl SchemaType {
+    /// The registry's `schemaType` name.
+    pub fn registry_name(self) -> &'static str {
+        match self {
+            SchemaType::Avro => "AVRO",
+        }
+    }
+}
+
+/// How the subject a schema is registered under is named (`key.subject.name.strategy`,
+/// `value.subject.name.strategy`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SubjectStrategy {
+    /// `TopicNameStrategy` (the default): `<topic>-key` / `<topic>-value`.
+    TopicName,
+    /// `RecordNameStrategy`: the record's full name.
+    RecordName,
+    /// `TopicRecordNameStrategy`: `<topic>-<record full name>`.
+    TopicRecordName,
+}
+
+impl SubjectStrategy {
+    /// The strategy a class name names, by its short name.
+    pub fn parse(class: &str) -> Option<SubjectStrategy> {
+        match class.rsplit('.').next().unwrap_or(class) {
+            "TopicNameStrategy" => Some(SubjectStrategy::TopicName),
+            "RecordNameStrategy" => Some(SubjectStrategy::RecordName),
+            "TopicRecordNameStrategy" => Some(SubjectStrategy::TopicRecordName),
+            _ => None,
+        }
+    }
+
+    /// The subject for a record of `topic` whose schema's record full name is `record_name`.
+    pub fn subject(self, topic: &str, is_key: bool, record_name: Option<&str>) -> String {
+        let suffix = if is_key { "key" } else { "value" };
+        match (self, record_name) {
+            (SubjectStrategy::RecordName, Some(name)) => name.to_owned(),
+            (SubjectStrategy::TopicRecordName, Some(name)) => format!("{topic}-{name}"),
+            _ => format!("{topic}-{suffix}"),
+        }
+    }
+}
+
+/// Credentials for the registry (`basic.auth.credentials.source` and friends).
+#[derive(Clone, PartialEq, Eq)]
+pub enum RegistryAuth {
+    /// No credentials.
+    None,
+    /// HTTP basic authentication with `user:password`.
+    Basic(String),
+    /// A static bearer token (`bearer.auth.credentials.source=STATIC_TOKEN`).
+    Bearer(String),
+}
+
+impl std::fmt::Debug for RegistryAuth {
+    /// Never shows the secret.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RegistryAuth::None => f.write_str("None"),
+            RegistryAuth::Basic(_) => f.write_str("Basic(<redacted>)"),
+            RegistryAuth::Bearer(_) => f.write_str("Bearer(<redacted>)"),
+        }
+    }
+}
+
+/// The options of `AvroData` that change how an Avro schema becomes a Connect schema.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AvroDataOptions {
+    /// `connect.meta.data` (default true): keep docs and Connect parameters.
+    pub connect_meta_data: bool,
+    /// `enhanced.avro.schema.support` (default false): union members named by full name.
+    pub enhanced_schema_support: bool,
+    /// `flatten.singleton.unions` (default true).
+    pub flatten_singleton_unions: bool,
+    /// `discard.type.doc.default` (default false).
+    pub discard_type_doc_default: bool,
+}
+
+impl Default for AvroDataOptions {
+    fn default() -> Self {
+        AvroDataOptions {
+            connect_meta_data: true,
+            enhanced_schema_support: false,
+            flatten_singleton_unions: true,
+            discard_type_doc_default: false,
+        }
+    }
+}
+
+/// One converter's registry settings (`key.converter.*` or `value.converter.*`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegistrySettings {
+    /// `schema.registry.url`: one or more base URLs, tried in order when one cannot be reached.
+    pub urls: Vec<String>,
+    pub auth: RegistryAuth,
+    pub subject_strategy: SubjectStrategy,
+    pub avro: AvroDataOptions,
+}
+
+/// Which half of a record a converter reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Side {
+    Key,
+    Value,
+}
+
+impl Side {
+    pub fn converter_key(self) -> &'static str {
+        match self {
+            Side::Key => "key.converter",
+            Side::Value => "value.converter",
+        }
+    }
+}
+
+/// The registry framing of a payload: magic byte 0 and a 4-byte big-endian schema id.
+pub fn framing(bytes: &[u8]) -> Result<(u32, &[u8]), ConvertError> {
+    match bytes {
+        [] => Err(ConvertError::Registry(
+            "empty payload: no magic byte and schema id".to_owned(),
+        )),
+        [0, a, b, c, d, rest @ ..] => Ok((u32::from_be_bytes([*a, *b, *c, *d]), rest)),
+        [0, ..] => Err(ConvertError::Registry(format!(
+            "payload of {} bytes is too short for the 5-byte schema-registry header",
+            bytes.len()
+        ))),
+        [m, ..] => Err(ConvertError::Registry(format!(
+            "unknown magic byte {m} (Confluent's serializers write 0): not schema-registry framed"
+        ))),
+    }
+}
+
+/// A schema ready to convert payloads: the parsed writer schema and its Connect form.
+#[derive(Debug)]
+pub struct ResolvedSchema {
+    pub id: u32,
+    /// The subject version the Connect schema carries.
+    pub version: Option<i64>,
+    pub avro: avro::AvroSchema,
+}
+
+/// The schemas one batch needs, per converter side and id: found, or why not (a record failure).
+#[derive(Debug, Default)]
+pub struct BatchSchemas {
+    found: HashMap<(Side, u32, String), Result<Arc<ResolvedSchema>, String>>,
+}
+
+impl BatchSchemas {
+    fn get(
+        &self,
+        side: Side,
+        id: u32,
+        topic: &str,
+    ) -> Option<&Result<Arc<ResolvedSchema>, String>> {
+        self.found.get(&(side, id, topic.to_owned()))
+    }
+}
+
+/// The registry clients of the key and value converters.
+#[derive(Debug, Default)]
+pub struct Registries {
+    key: Option<Arc<RegistryClient>>,
+    value: Option<Arc<RegistryClient>>,
+}
+
+impl Registries {
+    /// Clients for the converters that read a registry; one client when both name the same
+    /// registry with the same settings.
+    pub fn new(key: Option<&RegistrySettings>, value: Option<&RegistrySettings>) -> Registries {
+        let value = value.map(|s| Arc::new(RegistryClient::new(s.clone())));
+        let key = key.map(|s| match &value {
+            Some(v) if v.settings() == s => v.clone(),
+            _ => Arc::new(RegistryClient::new(s.clone())),
+        });
+        Registries { key, value }
+    }
+
+    /// Whether any converter reads a registry.
+    pub fn is_empty(&self) -> bool {
+        self.key.is_none() && self.value.is_none()
+    }
+
+    fn client(&self, side: Side) -> Option<&Arc<RegistryClient>> {
+        match side {
+            Side::Key => self.key.as_ref(),
+            Side::Value => self.value.as_ref(),
+        }
+    }
+
+    /// Fetches (or finds in the cache) every schema the batches' records name, all at once.
+    /// `sides` are the converters that will run. A registry failure other than "not found"
+    /// is returned as the invocation's error; framing problems are left to the conversion.
+    pub async fn resolve(
+        &self,
+        batches: &[PartitionBatch],
+        sides: &[Side],
+    ) -> Result<BatchSchemas, FetchError> {
+        let mut wanted: BTreeSet<(Side, u32, String)> = BTreeSet::new();
+        for &side in sides {
+            if self.client(side).is_none() {
+                continue;
+            }
+            for batch in batches {
+                for r in &batch.records {
+                    let bytes = match side {
+                        Side::Key => r.key.as_deref(),
+                        Side::Value => r.value.as_deref(),
+                    };
+                    if let Some(Ok((id, _))) = bytes.map(framing) {
+                        wanted.insert((side, id, batch.topic.clone()));
+                    }
+                }
+            }
+        }
+        let lookups = wanted.into_iter().map(|(side, id, topic)| async move {
+            let client = self.client(side).expect("sides with a client only");
+            let result = client.resolve(id, &topic, side == Side::Key).await;
+            ((side, id, topic), result)
+        });
+        let mut found = HashMap::new();
+        for (k, result) in futures::future::join_all(lookups).await {
+            match result {
+                Ok(schema) => {
+                    found.insert(k, Ok(schema));
+                }
+                Err(FetchError::NotFound(reason)) => {
+                    found.insert(k, Err(reason));
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(BatchSchemas { found })
+    }
+}
+
+/// Converts one registry-framed key or value with the schemas of its batch.
+pub fn convert(
+    schema_type: SchemaType,
+    bytes: Option<&[u8]>,
+    side: Side,
+    topic: &str,
+    schemas: &BatchSchemas,
+) -> Result<Option<Converted>, ConvertError> {
+    let Some(bytes) = bytes else { return Ok(None) };
+    let (id, payload) = framing(bytes)?;
+    let resolved = match schemas.get(side, id, topic) {
+        Some(Ok(s)) => s,
+        Some(Err(reason)) => return Err(ConvertError::Registry(reason.clone())),
+        None => {
+            return Err(ConvertError::Registry(format!(
+                "schema id {id} was not looked up (no {} registry is configured)",
+                side.converter_key()
+            )));
+        }
+    };
+    match schema_type {
+        SchemaType::Avro => resolved.avro.convert(payload).map(Some),
+    }
+}
