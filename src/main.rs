@@ -137,10 +137,15 @@ async fn replay(
         let event =
             parse_event_json(&bytes).with_context(|| format!("event file {}", path.display()))?;
         let now = chrono::Utc::now().timestamp_millis();
-        let summary = sink
-            .handle(&event, now)
-            .await
-            .with_context(|| format!("event file {}", path.display()))?;
+        let summary = sink.handle(&event, now).await.map_err(|e| {
+            // As in Lambda, say whether the mapping would retry the batch.
+            let what = if e.is_retryable() {
+                "retryable: the mapping would retry this batch"
+            } else {
+                "not retryable"
+            };
+            anyhow::Error::new(e).context(format!("event file {} ({what})", path.display()))
+        })?;
         let mut line = serde_json::to_value(&summary)?;
         if let Some(obj) = line.as_object_mut() {
             obj.insert("event".to_owned(), path.display().to_string().into());

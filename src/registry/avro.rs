@@ -383,8 +383,9 @@ impl AvroSchema {
         // may borrow them for 'static.
         let writer: &'static apache_avro::Schema = Box::leak(Box::new(writer));
         let schemata: &'static [apache_avro::Schema] = Box::leak(schemata.into_boxed_slice());
+        // The writer's own named types and the referenced schemas' resolve its references.
         let reader = apache_avro::reader::datum::GenericDatumReader::builder(writer)
-            .writer_schemata(schemata.iter().collect())
+            .writer_schemata(std::iter::once(writer).chain(schemata).collect())
             .and_then(|b| b.build())
             .map_err(|e| format!("not a usable Avro schema: {e}"))?;
         let mut parser = Parser::default();
