@@ -74,9 +74,7 @@ impl Converter {
             Converter::Json { .. } => "org.apache.kafka.connect.json.JsonConverter",
             Converter::String => "org.apache.kafka.connect.storage.StringConverter",
             Converter::ByteArray => "org.apache.kafka.connect.converters.ByteArrayConverter",
-            Converter::Registry(crate::registry::SchemaType::Avro) => {
-                "io.confluent.connect.avro.AvroConverter"
-            }
+            Converter::Registry(t) => t.converter_class(),
         }
     }
 

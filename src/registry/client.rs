@@ -11,8 +11,9 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use tokio::sync::OnceCell;
 
-use super::avro::AvroSchema;
-use super::{RegistryAuth, RegistrySettings, ResolvedSchema};
+use super::{
+    Decoder, ReferencedSchema, RegistryAuth, RegistrySettings, ResolvedSchema, SchemaType,
+};
 
 /// How long one registry request may take (connection included).
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
@@ -59,7 +60,7 @@ struct VersionResponse {
 #[derive(Debug)]
 struct Fetched {
     response: SchemaResponse,
-    parsed: Result<Arc<AvroSchema>, String>,
+    parsed: Result<Decoder, String>,
 }
 
 type Cell<T> = Arc<OnceCell<T>>;
@@ -188,28 +189,46 @@ impl RegistryClient {
         answer(status, &body, &url, path, not_found)
     }
 
-    /// The schema with this id, its references and its parsed form; fetched once.
+    /// The schema with this id, its references and its parsed form; fetched once. Protobuf
+    /// schemas (and their references) are fetched again as serialized descriptors
+    /// (`?format=serialized`), so no `.proto` text needs compiling here.
     async fn fetched(&self, id: u32) -> Result<Arc<Fetched>, FetchError> {
         let cell = lock(&self.by_id).entry(id).or_default().clone();
         cell.get_or_try_init(|| async {
+            let not_found =
+                |url: &str| format!("schema id {id} is not in the schema registry at {url}");
             let response: SchemaResponse = self
-                .get_json(&format!("/schemas/ids/{id}"), |url| {
-                    format!("schema id {id} is not in the schema registry at {url}")
-                })
+                .get_json(&format!("/schemas/ids/{id}"), not_found)
                 .await?;
+            let ty = SchemaType::from_registry_name(response.schema_type.as_deref());
+            let serialized = ty == Some(SchemaType::Protobuf);
+            let text = if serialized {
+                self.get_json::<SchemaResponse>(
+                    &format!("/schemas/ids/{id}?format=serialized"),
+                    not_found,
+                )
+                .await?
+                .schema
+            } else {
+                response.schema.clone()
+            };
             let mut references = Vec::new();
             let mut seen = Vec::new();
-            self.collect_references(&response.references, &mut references, &mut seen, 0)
-                .await?;
-            let schema_type = response.schema_type.as_deref().unwrap_or("AVRO");
-            let parsed = if schema_type == "AVRO" {
-                AvroSchema::parse(&response.schema, &references, self.settings.avro)
-                    .map(Arc::new)
-                    .map_err(|e| format!("schema id {id} cannot be used: {e}"))
-            } else {
-                Err(format!(
-                    "schema id {id} is a {schema_type} schema, but the converter reads AVRO"
-                ))
+            self.collect_references(
+                &response.references,
+                serialized,
+                &mut references,
+                &mut seen,
+                0,
+            )
+            .await?;
+            let parsed = match ty {
+                Some(ty) => Decoder::parse(ty, &text, &references, &self.settings)
+                    .map_err(|e| format!("schema id {id} cannot be used: {e}")),
+                None => Err(format!(
+                    "schema id {id} has schemaType {:?}, which no converter reads",
+                    response.schema_type.as_deref().unwrap_or_default()
+                )),
             };
             Ok(Arc::new(Fetched { response, parsed }))
         })
@@ -217,11 +236,12 @@ impl RegistryClient {
         .cloned()
     }
 
-    /// The texts of the referenced schemas, dependencies before the schemas that use them.
+    /// The referenced schemas, dependencies before the schemas that use them.
     fn collect_references<'a>(
         &'a self,
         refs: &'a [Reference],
-        out: &'a mut Vec<String>,
+        serialized: bool,
+        out: &'a mut Vec<ReferencedSchema>,
         seen: &'a mut Vec<(String, i64)>,
         depth: usize,
     ) -> futures::future::BoxFuture<'a, Result<(), FetchError>> {
@@ -241,9 +261,10 @@ impl RegistryClient {
                 let resp = cell
                     .get_or_try_init(|| async {
                         let path = format!(
-                            "/subjects/{}/versions/{}",
+                            "/subjects/{}/versions/{}{}",
                             encode_path_segment(&r.subject),
-                            r.version
+                            r.version,
+                            if serialized { "?format=serialized" } else { "" }
                         );
                         self.get_json::<SchemaResponse>(&path, |url| {
                             format!(
@@ -256,9 +277,12 @@ impl RegistryClient {
                     })
                     .await?
                     .clone();
-                self.collect_references(&resp.references, out, seen, depth + 1)
+                self.collect_references(&resp.references, serialized, out, seen, depth + 1)
                     .await?;
-                out.push(resp.schema.clone());
+                out.push(ReferencedSchema {
+                    name: r.name.clone(),
+                    schema: resp.schema.clone(),
+                });
             }
             Ok(())
         })
@@ -297,11 +321,11 @@ impl RegistryClient {
         is_key: bool,
     ) -> Result<Arc<ResolvedSchema>, FetchError> {
         let fetched = self.fetched(id).await?;
-        let avro = fetched.parsed.clone().map_err(FetchError::NotFound)?;
+        let decoder = fetched.parsed.clone().map_err(FetchError::NotFound)?;
         let subject = self
             .settings
             .subject_strategy
-            .subject(topic, is_key, avro.record_name());
+            .subject(topic, is_key, decoder.record_name());
         let cell = lock(&self.by_subject_id)
             .entry((subject.clone(), id))
             .or_default()
@@ -311,7 +335,7 @@ impl RegistryClient {
             Ok(Arc::new(ResolvedSchema {
                 id,
                 version: Some(version),
-                avro: avro.with_version(Some(version)),
+                decoder: decoder.with_version(Some(version)),
             }))
         })
         .await

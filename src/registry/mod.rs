@@ -15,6 +15,8 @@
 
 pub mod avro;
 mod client;
+pub mod json_schema;
+pub mod protobuf;
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
@@ -29,13 +31,112 @@ use crate::event::PartitionBatch;
 pub enum SchemaType {
     /// `io.confluent.connect.avro.AvroConverter`.
     Avro,
+    /// `io.confluent.connect.protobuf.ProtobufConverter`.
+    Protobuf,
+    /// `io.confluent.connect.json.JsonSchemaConverter`.
+    JsonSchema,
 }
 
 impl SchemaType {
-    /// The registry's `schemaType` name.
+    /// The registry's `schemaType` name (`AVRO` when the registry leaves it out).
     pub fn registry_name(self) -> &'static str {
         match self {
             SchemaType::Avro => "AVRO",
+            SchemaType::Protobuf => "PROTOBUF",
+            SchemaType::JsonSchema => "JSON",
+        }
+    }
+
+    /// The type a registry `schemaType` names.
+    pub fn from_registry_name(name: Option<&str>) -> Option<SchemaType> {
+        match name.unwrap_or("AVRO") {
+            "AVRO" => Some(SchemaType::Avro),
+            "PROTOBUF" => Some(SchemaType::Protobuf),
+            "JSON" => Some(SchemaType::JsonSchema),
+            _ => None,
+        }
+    }
+
+    /// The converter class that reads this type.
+    pub fn converter_class(self) -> &'static str {
+        match self {
+            SchemaType::Avro => "io.confluent.connect.avro.AvroConverter",
+            SchemaType::Protobuf => "io.confluent.connect.protobuf.ProtobufConverter",
+            SchemaType::JsonSchema => "io.confluent.connect.json.JsonSchemaConverter",
+        }
+    }
+}
+
+/// A schema referenced by another (`references` in the registry): the name the referring
+/// schema uses for it (an import path, a `$ref` URL, an Avro type name) and its text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReferencedSchema {
+    pub name: String,
+    pub schema: String,
+}
+
+/// A parsed writer schema of any type, ready to convert payloads.
+#[derive(Debug, Clone)]
+pub enum Decoder {
+    Avro(avro::AvroSchema),
+    Protobuf(protobuf::ProtobufSchema),
+    Json(json_schema::JsonSchemaSchema),
+}
+
+impl Decoder {
+    /// Parses a registry schema of type `ty` with its references (dependencies first).
+    pub fn parse(
+        ty: SchemaType,
+        text: &str,
+        references: &[ReferencedSchema],
+        settings: &RegistrySettings,
+    ) -> Result<Decoder, String> {
+        Ok(match ty {
+            SchemaType::Avro => {
+                let texts: Vec<String> = references.iter().map(|r| r.schema.clone()).collect();
+                Decoder::Avro(avro::AvroSchema::parse(text, &texts, settings.avro)?)
+            }
+            SchemaType::Protobuf => {
+                Decoder::Protobuf(protobuf::ProtobufSchema::parse(text, references)?)
+            }
+            SchemaType::JsonSchema => {
+                Decoder::Json(json_schema::JsonSchemaSchema::parse(text, references)?)
+            }
+        })
+    }
+
+    pub fn schema_type(&self) -> SchemaType {
+        match self {
+            Decoder::Avro(_) => SchemaType::Avro,
+            Decoder::Protobuf(_) => SchemaType::Protobuf,
+            Decoder::Json(_) => SchemaType::JsonSchema,
+        }
+    }
+
+    /// The full name of the top-level record or message, for the record-name strategies.
+    pub fn record_name(&self) -> Option<&str> {
+        match self {
+            Decoder::Avro(s) => s.record_name(),
+            Decoder::Protobuf(s) => s.record_name(),
+            Decoder::Json(s) => s.record_name(),
+        }
+    }
+
+    /// The same schema whose Connect form carries the subject version.
+    pub fn with_version(&self, version: Option<i64>) -> Decoder {
+        match self {
+            Decoder::Avro(s) => Decoder::Avro(s.with_version(version)),
+            Decoder::Protobuf(s) => Decoder::Protobuf(s.with_version(version)),
+            Decoder::Json(s) => Decoder::Json(s.with_version(version)),
+        }
+    }
+
+    /// Converts one payload (after the 5-byte header).
+    pub fn convert(&self, payload: &[u8]) -> Result<Converted, ConvertError> {
+        match self {
+            Decoder::Avro(s) => s.convert(payload),
+            Decoder::Protobuf(s) => s.convert(payload),
+            Decoder::Json(s) => s.convert(payload),
         }
     }
 }
@@ -169,7 +270,7 @@ pub struct ResolvedSchema {
     pub id: u32,
     /// The subject version the Connect schema carries.
     pub version: Option<i64>,
-    pub avro: avro::AvroSchema,
+    pub decoder: Decoder,
 }
 
 /// The schemas one batch needs, per converter side and id: found, or why not (a record failure).
@@ -286,7 +387,14 @@ pub fn convert(
             )));
         }
     };
-    match schema_type {
-        SchemaType::Avro => resolved.avro.convert(payload).map(Some),
+    let actual = resolved.decoder.schema_type();
+    if actual != schema_type {
+        return Err(ConvertError::Registry(format!(
+            "schema id {id} is a {} schema, but {} is {}",
+            actual.registry_name(),
+            side.converter_key(),
+            schema_type.converter_class()
+        )));
     }
+    resolved.decoder.convert(payload).map(Some)
 }
