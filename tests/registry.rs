@@ -633,3 +633,125 @@ fn debezium_avro_change_events_unwrap_with_extract_new_record_state() {
     assert!(!wanted.is_empty());
     assert_eq!(lines, wanted, "{}", run.stdout);
 }
+
+/// RFC 3339 text as epoch milliseconds, as Connect's Timestamp holds it.
+fn epoch_ms(text: &str) -> i64 {
+    chrono::DateTime::parse_from_rfc3339(text)
+        .unwrap()
+        .timestamp_millis()
+}
+
+#[test]
+fn protobuf_orders_land_as_confluent_writes_them() {
+    let reg = Registry::start(Some(USER_INFO));
+    let dir = tempfile::tempdir().unwrap();
+    // Messages [0] Order, [1] OrderCancelled and [0, 1] Order.Address, with a reference to
+    // google/protobuf/timestamp.proto.
+    let (event, expect) = produce(&reg, dir.path(), "protobuf-orders", "porders", 9, &[]);
+    let kinds: Vec<&str> = expect
+        .iter()
+        .map(|r| r["message_type"].as_str().unwrap())
+        .collect();
+    assert!(
+        kinds.contains(&"com.example.OrderCancelled")
+            && kinds.contains(&"com.example.Order.Address")
+    );
+    let mut cfg = avro_config(&reg, "json.JsonFormat");
+    cfg["topics"] = json!("porders");
+    cfg["key.converter"] = json!("io.confluent.connect.protobuf.ProtobufConverter");
+    cfg["value.converter"] = json!("io.confluent.connect.protobuf.ProtobufConverter");
+    let out = dir.path().join("json");
+    let run = replay(&cfg, &event, &out);
+    assert!(run.ok, "{}", run.stderr);
+    // Each message type is its own Connect schema, so its own file: a file holds one type.
+    let mut by_offset: Vec<(i64, Value)> = Vec::new();
+    for f in files(&out) {
+        let first: i64 = f
+            .file_stem()
+            .unwrap()
+            .to_string_lossy()
+            .rsplit('+')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        let lines: Vec<Value> = std::fs::read_to_string(&f)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        let types: std::collections::BTreeSet<&str> = expect
+            .iter()
+            .filter(|r| {
+                lines.iter().any(|l| {
+                    l.get("order_id") == r["value"].get("order_id")
+                        && l.get("street") == r["value"].get("street")
+                })
+            })
+            .map(|r| r["message_type"].as_str().unwrap())
+            .collect();
+        assert_eq!(types.len(), 1, "{f:?} holds one message type: {types:?}");
+        for (i, l) in lines.into_iter().enumerate() {
+            by_offset.push((first + i as i64, l));
+        }
+    }
+    assert_eq!(by_offset.len(), expect.len());
+    for row in &expect {
+        let mut want = row["value"].clone();
+        for ts in ["created_at", "cancelled_at"] {
+            if let Some(t) = want.get(ts).and_then(Value::as_str) {
+                want[ts] = json!(epoch_ms(t));
+            }
+        }
+        assert!(
+            by_offset.iter().any(|(_, l)| l == &want),
+            "offset {}: {want} not written; written: {by_offset:?}",
+            row["offset"]
+        );
+    }
+
+    // Parquet: Connect's Timestamp and enum string survive as DuckDB types.
+    let out = dir.path().join("parquet");
+    cfg["format.class"] = json!("io.confluent.connect.s3.format.parquet.ParquetFormat");
+    let run = replay(&cfg, &event, &out);
+    assert!(run.ok, "{}", run.stderr);
+    let orders: Vec<PathBuf> = files(&out)
+        .into_iter()
+        .filter(|f| {
+            let rows = duckdb(&format!(
+                "SELECT count(*) FROM (DESCRIBE SELECT * FROM read_parquet('{}')) WHERE column_name = 'customer_id'",
+                f.display()
+            ));
+            rows["rows"][0][0] == "1"
+        })
+        .collect();
+    assert!(!orders.is_empty());
+    let described = duckdb(&format!(
+        "SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM read_parquet('{}'))",
+        orders[0].display()
+    ));
+    let types: Vec<(String, String)> = described["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r[0].as_str().unwrap().to_owned(),
+                r[1].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let type_of = |c: &str| {
+        types
+            .iter()
+            .find(|(n, _)| n == c)
+            .map(|(_, t)| t.clone())
+            .unwrap_or_else(|| panic!("no column {c}: {types:?}"))
+    };
+    assert_eq!(type_of("customer_id"), "BIGINT");
+    assert_eq!(type_of("quantity"), "INTEGER");
+    assert_eq!(type_of("weight"), "FLOAT");
+    assert_eq!(type_of("created_at"), "TIMESTAMP WITH TIME ZONE");
+    assert_eq!(type_of("status"), "VARCHAR");
+    assert_eq!(type_of("attrs"), "MAP(VARCHAR, BIGINT)");
+}

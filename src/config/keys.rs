@@ -197,7 +197,7 @@ pub const KEYS: &[KeySpec] = &[
     used(
         "key.converter",
         Some("JsonConverter"),
-        "Converter for record keys: JsonConverter, StringConverter, ByteArrayConverter, AvroConverter (Schema Registry). Keys are only converted when they are written.",
+        "Converter for record keys: JsonConverter, StringConverter, ByteArrayConverter, AvroConverter, ProtobufConverter (Schema Registry). Keys are only converted when they are written.",
         None,
     ),
     used(
@@ -209,7 +209,7 @@ pub const KEYS: &[KeySpec] = &[
     used(
         "value.converter",
         Some("JsonConverter"),
-        "Converter for record values: JsonConverter, StringConverter, ByteArrayConverter, AvroConverter (Schema Registry).",
+        "Converter for record values: JsonConverter, StringConverter, ByteArrayConverter, AvroConverter, ProtobufConverter (Schema Registry).",
         None,
     ),
     used(
@@ -610,13 +610,13 @@ pub const KEYS: &[KeySpec] = &[
     used(
         "key.converter.schema.registry.url",
         None,
-        "AvroConverter keys: the Schema Registry base URL, or a comma-separated list tried in turn when one cannot be reached. Required by AvroConverter.",
+        "Schema-registry converter keys: the Schema Registry base URL, or a comma-separated list tried in turn when one cannot be reached. Required by the schema-registry converters.",
         None,
     ),
     used(
         "value.converter.schema.registry.url",
         None,
-        "AvroConverter values: the Schema Registry base URL, or a comma-separated list tried in turn when one cannot be reached. Required by AvroConverter.",
+        "Schema-registry converter values: the Schema Registry base URL, or a comma-separated list tried in turn when one cannot be reached. Required by the schema-registry converters.",
         None,
     ),
     used(

@@ -1124,10 +1124,11 @@ fn converter(r: &mut Reader<'_>, key: &'static str) -> Converter {
             Converter::ByteArray
         }
         Some("AvroConverter") => Converter::Registry(SchemaType::Avro),
-        Some(other @ ("ProtobufConverter" | "JsonSchemaConverter")) => {
+        Some("ProtobufConverter") => Converter::Registry(SchemaType::Protobuf),
+        Some(other @ "JsonSchemaConverter") => {
             r.error(
                 key,
-                format!("{other} is not supported yet; AvroConverter is (Schema Registry Avro)"),
+                format!("{other} is not supported yet; AvroConverter and ProtobufConverter are"),
             );
             Converter::ByteArray
         }
