@@ -89,8 +89,8 @@ fn init_logging() {
         .init();
 }
 
-fn load_config(path: Option<&Path>) -> anyhow::Result<Config> {
-    Ok(config::load(path, &env_pairs())?)
+async fn load_config(path: Option<&Path>) -> anyhow::Result<Config> {
+    Ok(config::load_resolved(path, &env_pairs()).await?)
 }
 
 fn report_config(config: &Config) {
@@ -127,7 +127,7 @@ async fn replay(
     local_dir: Option<PathBuf>,
     events: Vec<PathBuf>,
 ) -> anyhow::Result<()> {
-    let config = Arc::new(load_config(config.as_deref())?);
+    let config = Arc::new(load_config(config.as_deref()).await?);
     report_config(&config);
     let store = build_store(&config, local_dir).await?;
     let sink = Sink::new(config, store);
@@ -166,7 +166,7 @@ async fn consume(
     let settings = args.validate(&env_pairs())?;
     let invoker = match (&args.invoke_url, &args.function_name) {
         (None, None) => {
-            let config = Arc::new(load_config(config.as_deref())?);
+            let config = Arc::new(load_config(config.as_deref()).await?);
             report_config(&config);
             let store = build_store(&config, local_dir).await?;
             Invoker::InProcess(Arc::new(Sink::new(config, store)))
@@ -192,8 +192,8 @@ async fn consume(
     Ok(())
 }
 
-fn check(config: Option<PathBuf>) -> anyhow::Result<()> {
-    let config = load_config(config.as_deref())?;
+async fn check(config: Option<PathBuf>) -> anyhow::Result<()> {
+    let config = load_config(config.as_deref()).await?;
     println!("configuration is valid");
     println!("effective settings:");
     for (k, v) in &config.effective {
@@ -239,7 +239,7 @@ async fn serve_lambda() -> Result<(), lambda_runtime::Error> {
     lambda_runtime::tracing::init_default_subscriber();
     // Cold start: configuration validated and the client built once, or the function fails
     // to initialise with the reason in its logs.
-    let config = match config::load(None, &env_pairs()) {
+    let config = match config::load_resolved(None, &env_pairs()).await {
         Ok(c) => Arc::new(c),
         Err(e) => {
             tracing::error!("{e}");
@@ -350,7 +350,11 @@ fn main() -> ExitCode {
             .build()
             .map_err(anyhow::Error::from)
             .and_then(|rt| rt.block_on(consume(config, local_dir, args))),
-        Command::Check { config } => check(config),
+        Command::Check { config } => tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(anyhow::Error::from)
+            .and_then(|rt| rt.block_on(check(config))),
         Command::Keys { json: false } => {
             print!("{}", config::keys::markdown_table());
             Ok(())

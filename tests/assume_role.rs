@@ -2,53 +2,16 @@
 //! moto's server (PyPI `moto[server]`, started here on 127.0.0.1), which `.ci/run` installs.
 //! The base credentials are dummy values for that loopback server.
 
-use std::net::TcpListener;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
-
 use aws_config::BehaviorVersion;
 use aws_credential_types::provider::ProvideCredentials;
 use kafka_s3_sink::storage::s3::assume_role_provider;
 use kafka_s3_sink::storage::{AssumeRole, ObjectPut, ObjectStore, S3Settings, S3Store};
 
+#[path = "helpers/moto.rs"]
+mod moto;
+use moto::start_moto;
+
 const BASE_KEY: &str = "AKIDBASEBASEBASE";
-
-struct Moto {
-    child: Child,
-    endpoint: String,
-}
-
-impl Drop for Moto {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start_moto() -> Moto {
-    let port = TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port();
-    let child = Command::new("moto_server")
-        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap_or_else(|e| {
-            panic!("cannot start moto_server ({e}): install it with `pip install 'moto[server]'` (bash .ci/run does)")
-        });
-    let endpoint = format!("http://127.0.0.1:{port}");
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            Instant::now() < deadline,
-            "moto_server did not listen on {endpoint}"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    Moto { child, endpoint }
-}
 
 async fn base_config(endpoint: &str) -> aws_config::SdkConfig {
     aws_config::defaults(BehaviorVersion::latest())

@@ -1,6 +1,7 @@
 //! Configuration: Confluent-named raw keys, validated once into a [`Config`] of parsed values.
 
 pub mod keys;
+pub mod providers;
 pub mod source;
 
 use std::fmt;
@@ -35,15 +36,32 @@ pub enum LoadError {
     Source(#[from] source::SourceError),
     #[error(transparent)]
     Invalid(#[from] ConfigError),
+    #[error(transparent)]
+    Provider(#[from] providers::ProviderError),
 }
 
 /// Loads the raw sources (config file, `S3_SINK_CONFIG`, `S3_SINK_CONFIG_FILE`, one
-/// `S3_SINK_*` variable per key) and validates them.
+/// `S3_SINK_*` variable per key) and validates them. Config-provider placeholders are left as
+/// they are; [`load_resolved`] resolves them.
 pub fn load(
     config_file: Option<&std::path::Path>,
     env: &[(String, String)],
 ) -> Result<Config, LoadError> {
     let raw = source::load(config_file, env)?;
+    Ok(Config::from_raw(&raw)?)
+}
+
+/// [`load`], with `${secretsmanager:...}`, `${ssm:...}`, `${env:...}` and `${file:...}`
+/// placeholders resolved first (the AWS clients are built only when a value needs them).
+pub async fn load_resolved(
+    config_file: Option<&std::path::Path>,
+    env: &[(String, String)],
+) -> Result<Config, LoadError> {
+    let mut raw = source::load(config_file, env)?;
+    if providers::has_placeholders(&raw) {
+        let fetch = providers::AwsFetcher::from_env().await;
+        providers::resolve(&mut raw, env, &fetch).await?;
+    }
     Ok(Config::from_raw(&raw)?)
 }
 
@@ -223,7 +241,9 @@ impl<'a> Reader<'a> {
             .map(str::to_owned)
             .or_else(|| spec(key).and_then(|s| s.default).map(str::to_owned));
         if let Some(v) = &value {
-            let shown = if is_secret(key) {
+            let shown = if let Some(providers) = self.raw.resolved_from(key) {
+                format!("[resolved from {}]", providers.join(", "))
+            } else if is_secret(key) {
                 "<redacted>".to_owned()
             } else {
                 v.clone()
@@ -349,7 +369,12 @@ impl Config {
             Ok((chain, consumed)) => {
                 for key in consumed {
                     if let Some(value) = r.raw(&key) {
-                        r.effective.push((key, value.to_owned()));
+                        let shown = match raw.resolved_from(&key) {
+                            Some(p) => format!("[resolved from {}]", p.join(", ")),
+                            None if is_secret(&key) => "<redacted>".to_owned(),
+                            None => value.to_owned(),
+                        };
+                        r.effective.push((key, shown));
                     }
                 }
                 warnings.extend(chain.warnings());

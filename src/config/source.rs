@@ -62,6 +62,9 @@ impl fmt::Display for Origin {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RawConfig {
     entries: BTreeMap<String, (String, Origin)>,
+    /// Keys whose value had config-provider placeholders, with the providers that resolved
+    /// them: their values are never shown.
+    resolved: BTreeMap<String, Vec<String>>,
 }
 
 impl RawConfig {
@@ -77,7 +80,23 @@ impl RawConfig {
 
     /// Sets `key`, replacing any earlier value and origin (the later source wins).
     pub fn insert(&mut self, key: impl Into<String>, value: impl Into<String>, origin: Origin) {
-        self.entries.insert(key.into(), (value.into(), origin));
+        let key = key.into();
+        self.resolved.remove(&key);
+        self.entries.insert(key, (value.into(), origin));
+    }
+
+    /// Replaces the value of `key` with the one its placeholders resolved to, remembering the
+    /// providers so the value is never shown.
+    pub fn set_resolved(&mut self, key: &str, value: String, providers: Vec<String>) {
+        if let Some(entry) = self.entries.get_mut(key) {
+            entry.0 = value;
+            self.resolved.insert(key.to_owned(), providers);
+        }
+    }
+
+    /// The providers that resolved the value of `key`, when it had placeholders.
+    pub fn resolved_from(&self, key: &str) -> Option<&[String]> {
+        self.resolved.get(key).map(Vec::as_slice)
     }
 
     /// All entries as `(key, value, origin)`, sorted by key.

@@ -1,0 +1,149 @@
+//! The Schema Registry stand-in (`tests/registry/schema_registry.py`) and Confluent's own
+//! Python serializers (`tests/registry/produce.py`) for the tests. Include it with
+//! `#[path = "helpers/registry.rs"] mod registry;`.
+//!
+//! The Python interpreter is `REGISTRY_TEST_PYTHON` (default `python3`; `.ci/run` puts its
+//! virtualenv first on PATH).
+
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+use serde_json::Value;
+
+/// The registry's basic-auth credentials in the tests: a dummy for a loopback server.
+pub const USER_INFO: &str = "alice:not-a-real-password";
+
+pub fn repo(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
+}
+
+pub fn python() -> String {
+    std::env::var("REGISTRY_TEST_PYTHON").unwrap_or_else(|_| "python3".to_owned())
+}
+
+/// The registry stand-in, killed when dropped.
+pub struct Registry {
+    child: Child,
+    pub url: String,
+}
+
+impl Drop for Registry {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Registry {
+    pub fn start(user_info: Option<&str>) -> Registry {
+        let mut cmd = Command::new(python());
+        cmd.arg(repo("tests/registry/schema_registry.py"))
+            .args(["--port", "0"]);
+        if let Some(u) = user_info {
+            cmd.args(["--basic-auth", u]);
+        }
+        let mut child = cmd
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {} ({e})", python()));
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let port: Value = serde_json::from_str(line.trim())
+            .unwrap_or_else(|_| panic!("the registry did not print its port: {line:?}"));
+        Registry {
+            child,
+            url: format!("http://127.0.0.1:{}", port["port"]),
+        }
+    }
+
+    /// A test-only control call (`/__test__/...`), which needs no credentials.
+    pub fn control(&self, method: &str, path: &str, body: Option<Value>) -> Value {
+        let script = r#"
+import json, sys, urllib.request
+method, url, body = sys.argv[1], sys.argv[2], sys.argv[3]
+req = urllib.request.Request(url, method=method, data=body.encode() if body else None,
+                             headers={"Content-Type": "application/json"})
+print(urllib.request.urlopen(req).read().decode() or "null")
+"#;
+        let out = Command::new(python())
+            .args([
+                "-c",
+                script,
+                method,
+                &format!("{}{path}", self.url),
+                &body.map(|b| b.to_string()).unwrap_or_default(),
+            ])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap_or(Value::Null)
+    }
+
+    pub fn faults(&self, spec: Value) {
+        self.control("POST", "/__test__/faults", Some(spec));
+    }
+
+    /// The `GET /schemas/ids/...` requests received since the log was last cleared.
+    pub fn id_fetches(&self) -> Vec<String> {
+        self.control("GET", "/__test__/requests", None)
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(Value::as_str)
+            .filter(|r| r.starts_with("GET /schemas/ids/"))
+            .map(str::to_owned)
+            .collect()
+    }
+}
+
+/// Runs `produce.py`; returns the event file and the expect rows.
+pub fn produce(
+    reg: &Registry,
+    dir: &Path,
+    kind: &str,
+    topic: &str,
+    count: usize,
+    extra: &[&str],
+) -> (PathBuf, Vec<Value>) {
+    let event = dir.join(format!("{kind}-{}.json", extra.join("_")));
+    let expect = event.with_extension("jsonl");
+    let out = Command::new(python())
+        .arg(repo("tests/registry/produce.py"))
+        .args(["--registry", &reg.url, "--basic-auth", USER_INFO])
+        .args([
+            "--kind",
+            kind,
+            "--topic",
+            topic,
+            "--count",
+            &count.to_string(),
+        ])
+        .arg("--event")
+        .arg(&event)
+        .arg("--expect")
+        .arg(&expect)
+        .args(extra)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "produce.py failed; it needs `pip install 'confluent-kafka[avro,protobuf,json,schemaregistry]' grpcio-tools` (bash .ci/run does): {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows = std::fs::read_to_string(&expect)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    (event, rows)
+}
