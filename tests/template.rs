@@ -25,6 +25,9 @@ const BINARY: &str = "kafka-s3-sink";
 const KAFKA_INVOCATION_LIMIT_S: i64 = 840;
 
 const BUCKET: &str = "sink-bucket";
+const CONFIG_SECRET: &str =
+    "arn:aws:secretsmanager:us-east-1:111122223333:secret:prod/schema-registry-AbCdEf";
+const CONFIG_PARAMETER: &str = "arn:aws:ssm:us-east-1:111122223333:parameter/sink/topics";
 const MSK_ARN: &str = "arn:aws:kafka:us-east-1:111122223333:cluster/orders-cluster/5e1f9a3c-1111-2222-3333-444455556666-1";
 const KMS_ARN: &str = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
 const SECRET_ARN: &str =
@@ -428,7 +431,7 @@ fn scenarios() -> Vec<(&'static str, Vec<(&'static str, &'static str)>)> {
     vec![
         ("msk, defaults", with(&[("MskClusterArn", MSK_ARN)])),
         (
-            "msk, SSE-KMS, group, SQS on-failure, nested topics.dir",
+            "msk, SSE-KMS, group, SQS on-failure, nested topics.dir, config providers",
             with(&[
                 ("MskClusterArn", MSK_ARN),
                 ("TopicsDir", "raw/kafka"),
@@ -436,6 +439,9 @@ fn scenarios() -> Vec<(&'static str, Vec<(&'static str, &'static str)>)> {
                 ("SseAlgorithm", "aws:kms"),
                 ("KmsKeyArn", KMS_ARN),
                 ("OnFailureDestinationArn", SQS_ARN),
+                ("ConfigSecretArns", CONFIG_SECRET),
+                ("ConfigParameterArns", CONFIG_PARAMETER),
+                ("ConfigKmsKeyArn", KMS_ARN),
             ]),
         ),
         (
@@ -1130,10 +1136,15 @@ fn kms_and_secrets_are_granted_on_the_given_arns_only() {
     for (name, params) in scenarios() {
         let given = |k: &str| params.iter().find(|(p, _)| *p == k).map(|(_, v)| *v);
         let mut kms = Vec::new();
+        let mut kms_config = Vec::new();
         let mut secrets = Vec::new();
         for (_, s) in statements(&Stack::new(&t, &params).resources()) {
             let actions = strings(&s["Action"]);
-            if actions.iter().any(|a| a.starts_with("kms:")) {
+            // The config-provider key only decrypts; the SSE key also generates data keys.
+            if s["Sid"] == "DecryptConfigValues" {
+                assert_eq!(actions, ["kms:Decrypt"], "{name}");
+                kms_config.extend(strings(&s["Resource"]));
+            } else if actions.iter().any(|a| a.starts_with("kms:")) {
                 assert_eq!(actions, ["kms:GenerateDataKey", "kms:Decrypt"], "{name}");
                 kms.extend(strings(&s["Resource"]));
             }
@@ -1148,8 +1159,16 @@ fn kms_and_secrets_are_granted_on_the_given_arns_only() {
             "{name}: KMS"
         );
         assert_eq!(
+            kms_config,
+            given("ConfigKmsKeyArn").into_iter().collect::<Vec<_>>(),
+            "{name}: KMS for config values"
+        );
+        assert_eq!(
             secrets,
-            given("SaslScramSecretArn").into_iter().collect::<Vec<_>>(),
+            given("SaslScramSecretArn")
+                .into_iter()
+                .chain(given("ConfigSecretArns"))
+                .collect::<Vec<_>>(),
             "{name}: secrets"
         );
     }
@@ -1291,4 +1310,33 @@ fn scenarios_cover_every_conditional_statement() {
         }
     }
     assert_eq!(declared, seen);
+}
+
+/// Config providers: the role may read exactly the secrets and parameters listed, and decrypt
+/// with the listed key; without them it reads no secret but the SCRAM one of its mapping.
+#[test]
+fn config_provider_grants_are_exactly_the_listed_secrets_and_parameters() {
+    let t = template();
+    let grants = |params: &[(&str, &str)], action: &str| -> Vec<String> {
+        let mut all = scenarios()[0].1.clone();
+        all.extend_from_slice(params);
+        statements(&Stack::new(&t, &all).resources())
+            .into_iter()
+            .filter(|(_, s)| strings(&s["Action"]).iter().any(|a| a == action))
+            .flat_map(|(_, s)| strings(&s["Resource"]))
+            .collect()
+    };
+    assert!(grants(&[], "secretsmanager:GetSecretValue").is_empty());
+    assert!(grants(&[], "ssm:GetParameter").is_empty());
+    let listed = [
+        ("ConfigSecretArns", CONFIG_SECRET),
+        ("ConfigParameterArns", CONFIG_PARAMETER),
+        ("ConfigKmsKeyArn", KMS_ARN),
+    ];
+    assert_eq!(
+        grants(&listed, "secretsmanager:GetSecretValue"),
+        [CONFIG_SECRET]
+    );
+    assert_eq!(grants(&listed, "ssm:GetParameter"), [CONFIG_PARAMETER]);
+    assert_eq!(grants(&listed, "kms:Decrypt"), [KMS_ARN]);
 }
