@@ -8,8 +8,7 @@
 //! virtualenv first on PATH). A missing package fails the test with the command that installs
 //! it: these tests never pass silently.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::PathBuf;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -17,37 +16,7 @@ use serde_json::{Value, json};
 
 #[path = "helpers/registry.rs"]
 mod registry;
-use registry::{Registry, USER_INFO, produce, python};
-
-struct Run {
-    ok: bool,
-    stdout: String,
-    stderr: String,
-}
-
-/// `kafka-s3-sink replay` with a connector config, as users run it.
-fn replay(config: &Value, event: &Path, out: &Path) -> Run {
-    let cfg = out.with_extension("config.json");
-    std::fs::write(
-        &cfg,
-        json!({"name": "registry-test", "config": config}).to_string(),
-    )
-    .unwrap();
-    let o = Command::new(env!("CARGO_BIN_EXE_kafka-s3-sink"))
-        .args(["replay", "--config"])
-        .arg(&cfg)
-        .arg("--local-dir")
-        .arg(out)
-        .arg(event)
-        .env("RUST_LOG", "info")
-        .output()
-        .unwrap();
-    Run {
-        ok: o.status.success(),
-        stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
-    }
-}
+use registry::{Registry, USER_INFO, decimal_base64, duckdb, files, json_form, produce, replay};
 
 fn avro_config(reg: &Registry, format: &str) -> Value {
     json!({
@@ -67,66 +36,6 @@ fn avro_config(reg: &Registry, format: &str) -> Value {
         "value.converter.basic.auth.credentials.source": "USER_INFO",
         "value.converter.basic.auth.user.info": USER_INFO,
     })
-}
-
-fn files(root: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&d) else {
-            continue;
-        };
-        for e in entries.flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                out.push(p);
-            }
-        }
-    }
-    out.sort();
-    out
-}
-
-/// A decimal text at scale 2 ("19.99", "-24.10") as Connect's JSON form: base64 of the
-/// minimal two's-complement unscaled value (Java's `BigInteger.toByteArray()`).
-fn decimal_base64(text: &str) -> String {
-    let unscaled: i64 = text.replace('.', "").parse().unwrap();
-    let bytes = unscaled.to_be_bytes();
-    let mut b: &[u8] = &bytes;
-    while b.len() > 1 && ((b[0] == 0 && b[1] & 0x80 == 0) || (b[0] == 0xFF && b[1] & 0x80 != 0)) {
-        b = &b[1..];
-    }
-    STANDARD.encode(b)
-}
-
-/// What Confluent's JsonFormat writes for an expect row's value.
-fn json_form(value: &Value) -> Value {
-    let mut v = value.clone();
-    if let Some(a) = v.get("amount").and_then(Value::as_str) {
-        v["amount"] = json!(decimal_base64(a));
-    }
-    v
-}
-
-fn duckdb(sql: &str) -> Value {
-    let script = r#"
-import duckdb, json, sys
-rel = duckdb.sql(sys.argv[1])
-print(json.dumps({"columns": rel.columns, "types": [str(t) for t in rel.types],
-                  "rows": [[str(x) if x is not None else None for x in r] for r in rel.fetchall()]}))
-"#;
-    let out = Command::new(python())
-        .args(["-c", script, sql])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "DuckDB failed (pip install duckdb): {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
 }
 
 #[test]

@@ -439,6 +439,7 @@ fn scenarios() -> Vec<(&'static str, Vec<(&'static str, &'static str)>)> {
                 ("SseAlgorithm", "aws:kms"),
                 ("KmsKeyArn", KMS_ARN),
                 ("OnFailureDestinationArn", SQS_ARN),
+                ("GlueRegistryName", "orders-registry"),
                 ("ConfigSecretArns", CONFIG_SECRET),
                 ("ConfigParameterArns", CONFIG_PARAMETER),
                 ("ConfigKmsKeyArn", KMS_ARN),

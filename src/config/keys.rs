@@ -197,7 +197,7 @@ pub const KEYS: &[KeySpec] = &[
     used(
         "key.converter",
         Some("JsonConverter"),
-        "Converter for record keys: JsonConverter, StringConverter, ByteArrayConverter, AvroConverter, ProtobufConverter (Schema Registry). Keys are only converted when they are written.",
+        "Converter for record keys: JsonConverter, StringConverter, ByteArrayConverter, AvroConverter, ProtobufConverter (Confluent Schema Registry), AWSKafkaAvroConverter (AWS Glue Schema Registry). Keys are only converted when they are written.",
         None,
     ),
     used(
@@ -209,7 +209,7 @@ pub const KEYS: &[KeySpec] = &[
     used(
         "value.converter",
         Some("JsonConverter"),
-        "Converter for record values: JsonConverter, StringConverter, ByteArrayConverter, AvroConverter, ProtobufConverter (Schema Registry).",
+        "Converter for record values: JsonConverter, StringConverter, ByteArrayConverter, AvroConverter, ProtobufConverter (Confluent Schema Registry), AWSKafkaAvroConverter (AWS Glue Schema Registry).",
         None,
     ),
     used(
@@ -681,6 +681,30 @@ pub const KEYS: &[KeySpec] = &[
         "value.converter.value.subject.name.strategy",
         Some("TopicNameStrategy"),
         "The subject a value schema's version is looked up under: TopicNameStrategy, RecordNameStrategy, TopicRecordNameStrategy.",
+        None,
+    ),
+    used(
+        "key.converter.region",
+        None,
+        "AWSKafkaAvroConverter keys (AWS Glue Schema Registry): the registry's region; default the function's.",
+        None,
+    ),
+    used(
+        "value.converter.region",
+        None,
+        "AWSKafkaAvroConverter values (AWS Glue Schema Registry): the registry's region; default the function's.",
+        None,
+    ),
+    used(
+        "key.converter.endpoint",
+        None,
+        "AWSKafkaAvroConverter keys: the Glue endpoint URL (a VPC endpoint, a test server).",
+        None,
+    ),
+    used(
+        "value.converter.endpoint",
+        None,
+        "AWSKafkaAvroConverter values: the Glue endpoint URL (a VPC endpoint, a test server).",
         None,
     ),
     used(

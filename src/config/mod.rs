@@ -23,6 +23,7 @@ use crate::storage::{AssumeRole, S3Settings, Sse};
 use crate::transform::TransformChain;
 use base64::Engine as _;
 
+use crate::registry::glue::GlueSettings;
 use crate::registry::{
     AvroDataOptions, RegistryAuth, RegistrySettings, SchemaType, SubjectStrategy,
 };
@@ -321,6 +322,7 @@ const CONVERTERS: &[&str] = &[
     "AvroConverter",
     "ProtobufConverter",
     "JsonSchemaConverter",
+    "AWSKafkaAvroConverter",
 ];
 
 impl Config {
@@ -492,6 +494,9 @@ impl Config {
             Converter::Registry(_) => registry_settings(&mut r, "value.converter"),
             _ => None,
         };
+        // Converter options outside the key table were listed as ignored above; the ones a
+        // registry converter read are not.
+        ignored.retain(|(k, _)| !r.effective.iter().any(|(e, _)| e == k));
 
         let timezone_text = r.string("timezone");
         // What the connector's DateTimeZone.forID accepts: tz database ids and fixed offsets.
@@ -1148,7 +1153,7 @@ fn converter(r: &mut Reader<'_>, key: &'static str) -> Converter {
             }
             Converter::ByteArray
         }
-        Some("AvroConverter") => Converter::Registry(SchemaType::Avro),
+        Some("AvroConverter" | "AWSKafkaAvroConverter") => Converter::Registry(SchemaType::Avro),
         Some("ProtobufConverter") => Converter::Registry(SchemaType::Protobuf),
         Some(other @ "JsonSchemaConverter") => {
             r.error(
@@ -1174,6 +1179,27 @@ fn converter(r: &mut Reader<'_>, key: &'static str) -> Converter {
 /// `value.converter.*`), with Confluent's key names.
 fn registry_settings(r: &mut Reader<'_>, prefix: &'static str) -> Option<RegistrySettings> {
     let key = |suffix: &str| format!("{prefix}.{suffix}");
+    let class = r.raw(prefix).unwrap_or_default();
+    if class.rsplit('.').next() == Some("AWSKafkaAvroConverter") {
+        // The Glue library's converter: schemas by version id from Glue, in the function's
+        // region unless `region` says otherwise.
+        let glue = GlueSettings {
+            region: r.string(&key("region")).filter(|v| !v.is_empty()),
+            endpoint: r.string(&key("endpoint")).filter(|v| !v.is_empty()),
+        };
+        if let Some(e) = &glue.endpoint
+            && reqwest::Url::parse(e).is_err()
+        {
+            r.error(&key("endpoint"), "is not a URL");
+        }
+        return Some(RegistrySettings {
+            urls: Vec::new(),
+            auth: RegistryAuth::None,
+            subject_strategy: SubjectStrategy::TopicName,
+            avro: avro_data_options(r, prefix),
+            glue: Some(glue),
+        });
+    }
     let url_key = key("schema.registry.url");
     let urls: Vec<String> = match r.string(&url_key) {
         Some(text) => split_list(&text),
@@ -1259,6 +1285,19 @@ fn registry_settings(r: &mut Reader<'_>, prefix: &'static str) -> Option<Registr
         }),
         None => SubjectStrategy::TopicName,
     };
+    let avro = avro_data_options(r, prefix);
+    Some(RegistrySettings {
+        urls,
+        auth,
+        subject_strategy,
+        avro,
+        glue: None,
+    })
+}
+
+/// `AvroData`'s options under a converter prefix.
+fn avro_data_options(r: &mut Reader<'_>, prefix: &str) -> AvroDataOptions {
+    let key = |suffix: &str| format!("{prefix}.{suffix}");
     let defaults = AvroDataOptions::default();
     let avro = AvroDataOptions {
         connect_meta_data: r
@@ -1280,12 +1319,7 @@ fn registry_settings(r: &mut Reader<'_>, prefix: &'static str) -> Option<Registr
             "true is not supported: unions and enums are read as AvroData's default names them",
         );
     }
-    Some(RegistrySettings {
-        urls,
-        auth,
-        subject_strategy,
-        avro,
-    })
+    avro
 }
 
 fn time_based(

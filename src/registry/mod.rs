@@ -15,6 +15,7 @@
 
 pub mod avro;
 mod client;
+pub mod glue;
 pub mod json_schema;
 pub mod protobuf;
 
@@ -229,6 +230,9 @@ pub struct RegistrySettings {
     pub auth: RegistryAuth,
     pub subject_strategy: SubjectStrategy,
     pub avro: AvroDataOptions,
+    /// Set for the AWS Glue Schema Registry converters (`AWSKafkaAvroConverter`): schemas
+    /// come from Glue and the Confluent fields above are unused.
+    pub glue: Option<glue::GlueSettings>,
 }
 
 /// Which half of a record a converter reads.
@@ -273,38 +277,89 @@ pub struct ResolvedSchema {
     pub decoder: Decoder,
 }
 
+/// A schema's id in its registry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SchemaId {
+    /// A Confluent Schema Registry id.
+    Confluent(u32),
+    /// An AWS Glue Schema Registry schema version id.
+    Glue([u8; 16]),
+}
+
+impl std::fmt::Display for SchemaId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SchemaId::Confluent(id) => write!(f, "schema id {id}"),
+            SchemaId::Glue(id) => write!(f, "Glue schema version {}", glue::uuid_text(id)),
+        }
+    }
+}
+
 /// The schemas one batch needs, per converter side and id: found, or why not (a record failure).
 #[derive(Debug, Default)]
 pub struct BatchSchemas {
-    found: HashMap<(Side, u32, String), Result<Arc<ResolvedSchema>, String>>,
+    found: HashMap<(Side, SchemaId, String), Result<Arc<ResolvedSchema>, String>>,
+    /// The converters that read Glue framing.
+    glue_sides: Vec<Side>,
 }
 
 impl BatchSchemas {
     fn get(
         &self,
         side: Side,
-        id: u32,
+        id: SchemaId,
         topic: &str,
     ) -> Option<&Result<Arc<ResolvedSchema>, String>> {
         self.found.get(&(side, id, topic.to_owned()))
     }
 }
 
+/// One converter's registry client.
+#[derive(Debug, Clone)]
+enum Backend {
+    Confluent(Arc<RegistryClient>),
+    Glue(Arc<glue::GlueClient>),
+}
+
+impl Backend {
+    fn new(s: &RegistrySettings) -> Backend {
+        match &s.glue {
+            Some(g) => Backend::Glue(Arc::new(glue::GlueClient::new(s.clone(), g.clone()))),
+            None => Backend::Confluent(Arc::new(RegistryClient::new(s.clone()))),
+        }
+    }
+
+    fn settings(&self) -> &RegistrySettings {
+        match self {
+            Backend::Confluent(c) => c.settings(),
+            Backend::Glue(g) => g.settings(),
+        }
+    }
+
+    /// The id a payload's framing names (the registry's own framing only).
+    fn id_of(&self, bytes: &[u8]) -> Option<SchemaId> {
+        match self {
+            Backend::Confluent(_) => framing(bytes).ok().map(|(id, _)| SchemaId::Confluent(id)),
+            Backend::Glue(_) => glue::framing(bytes).ok().map(|(id, _)| SchemaId::Glue(id)),
+        }
+    }
+}
+
 /// The registry clients of the key and value converters.
 #[derive(Debug, Default)]
 pub struct Registries {
-    key: Option<Arc<RegistryClient>>,
-    value: Option<Arc<RegistryClient>>,
+    key: Option<Backend>,
+    value: Option<Backend>,
 }
 
 impl Registries {
     /// Clients for the converters that read a registry; one client when both name the same
     /// registry with the same settings.
     pub fn new(key: Option<&RegistrySettings>, value: Option<&RegistrySettings>) -> Registries {
-        let value = value.map(|s| Arc::new(RegistryClient::new(s.clone())));
+        let value = value.map(Backend::new);
         let key = key.map(|s| match &value {
             Some(v) if v.settings() == s => v.clone(),
-            _ => Arc::new(RegistryClient::new(s.clone())),
+            _ => Backend::new(s),
         });
         Registries { key, value }
     }
@@ -314,7 +369,7 @@ impl Registries {
         self.key.is_none() && self.value.is_none()
     }
 
-    fn client(&self, side: Side) -> Option<&Arc<RegistryClient>> {
+    fn client(&self, side: Side) -> Option<&Backend> {
         match side {
             Side::Key => self.key.as_ref(),
             Side::Value => self.value.as_ref(),
@@ -329,41 +384,47 @@ impl Registries {
         batches: &[PartitionBatch],
         sides: &[Side],
     ) -> Result<BatchSchemas, FetchError> {
-        let mut wanted: BTreeSet<(Side, u32, String)> = BTreeSet::new();
+        let mut wanted: BTreeSet<(Side, SchemaId, String)> = BTreeSet::new();
         for &side in sides {
-            if self.client(side).is_none() {
+            let Some(backend) = self.client(side) else {
                 continue;
-            }
+            };
             for batch in batches {
                 for r in &batch.records {
                     let bytes = match side {
                         Side::Key => r.key.as_deref(),
                         Side::Value => r.value.as_deref(),
                     };
-                    if let Some(Ok((id, _))) = bytes.map(framing) {
+                    if let Some(id) = bytes.and_then(|b| backend.id_of(b)) {
                         wanted.insert((side, id, batch.topic.clone()));
                     }
                 }
             }
         }
         let lookups = wanted.into_iter().map(|(side, id, topic)| async move {
-            let client = self.client(side).expect("sides with a client only");
-            let result = client.resolve(id, &topic, side == Side::Key).await;
+            let backend = self.client(side).expect("sides with a client only");
+            let result = match (backend, id) {
+                (Backend::Confluent(c), SchemaId::Confluent(n)) => {
+                    match c.resolve(n, &topic, side == Side::Key).await {
+                        Ok(s) => Ok(Ok(s)),
+                        Err(FetchError::NotFound(reason)) => Ok(Err(reason)),
+                        Err(e) => Err(e),
+                    }
+                }
+                (Backend::Glue(g), SchemaId::Glue(uuid)) => g.resolve(uuid).await,
+                _ => unreachable!("ids come from their backend's framing"),
+            };
             ((side, id, topic), result)
         });
         let mut found = HashMap::new();
         for (k, result) in futures::future::join_all(lookups).await {
-            match result {
-                Ok(schema) => {
-                    found.insert(k, Ok(schema));
-                }
-                Err(FetchError::NotFound(reason)) => {
-                    found.insert(k, Err(reason));
-                }
-                Err(e) => return Err(e),
-            }
+            found.insert(k, result?);
         }
-        Ok(BatchSchemas { found })
+        let glue_sides = [Side::Key, Side::Value]
+            .into_iter()
+            .filter(|s| matches!(self.client(*s), Some(Backend::Glue(_))))
+            .collect();
+        Ok(BatchSchemas { found, glue_sides })
     }
 }
 
@@ -376,13 +437,20 @@ pub fn convert(
     schemas: &BatchSchemas,
 ) -> Result<Option<Converted>, ConvertError> {
     let Some(bytes) = bytes else { return Ok(None) };
-    let (id, payload) = framing(bytes)?;
+    let glue = schemas.glue_sides.contains(&side);
+    let (id, payload): (SchemaId, std::borrow::Cow<'_, [u8]>) = if glue {
+        let (id, payload) = glue::framing(bytes)?;
+        (SchemaId::Glue(id), payload)
+    } else {
+        let (id, payload) = framing(bytes)?;
+        (SchemaId::Confluent(id), std::borrow::Cow::Borrowed(payload))
+    };
     let resolved = match schemas.get(side, id, topic) {
         Some(Ok(s)) => s,
         Some(Err(reason)) => return Err(ConvertError::Registry(reason.clone())),
         None => {
             return Err(ConvertError::Registry(format!(
-                "schema id {id} was not looked up (no {} registry is configured)",
+                "{id} was not looked up (no {} registry is configured)",
                 side.converter_key()
             )));
         }
@@ -390,11 +458,11 @@ pub fn convert(
     let actual = resolved.decoder.schema_type();
     if actual != schema_type {
         return Err(ConvertError::Registry(format!(
-            "schema id {id} is a {} schema, but {} is {}",
+            "{id} is a {} schema, but {} is {}",
             actual.registry_name(),
             side.converter_key(),
             schema_type.converter_class()
         )));
     }
-    resolved.decoder.convert(payload).map(Some)
+    resolved.decoder.convert(&payload).map(Some)
 }

@@ -11,7 +11,9 @@ use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
-use serde_json::Value;
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use serde_json::{Value, json};
 
 /// The registry's basic-auth credentials in the tests: a dummy for a loopback server.
 pub const USER_INFO: &str = "alice:not-a-real-password";
@@ -146,4 +148,94 @@ pub fn produce(
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
     (event, rows)
+}
+
+pub struct Run {
+    pub ok: bool,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// `kafka-s3-sink replay` with a connector config, as users run it.
+pub fn replay(config: &Value, event: &Path, out: &Path) -> Run {
+    let cfg = out.with_extension("config.json");
+    std::fs::write(
+        &cfg,
+        json!({"name": "registry-test", "config": config}).to_string(),
+    )
+    .unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_kafka-s3-sink"))
+        .args(["replay", "--config"])
+        .arg(&cfg)
+        .arg("--local-dir")
+        .arg(out)
+        .arg(event)
+        .env("RUST_LOG", "info")
+        .output()
+        .unwrap();
+    Run {
+        ok: o.status.success(),
+        stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+    }
+}
+
+pub fn files(root: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// A decimal text at scale 2 ("19.99", "-24.10") as Connect's JSON form: base64 of the
+/// minimal two's-complement unscaled value (Java's `BigInteger.toByteArray()`).
+pub fn decimal_base64(text: &str) -> String {
+    let unscaled: i64 = text.replace('.', "").parse().unwrap();
+    let bytes = unscaled.to_be_bytes();
+    let mut b: &[u8] = &bytes;
+    while b.len() > 1 && ((b[0] == 0 && b[1] & 0x80 == 0) || (b[0] == 0xFF && b[1] & 0x80 != 0)) {
+        b = &b[1..];
+    }
+    STANDARD.encode(b)
+}
+
+/// What Confluent's JsonFormat writes for an expect row's value.
+pub fn json_form(value: &Value) -> Value {
+    let mut v = value.clone();
+    if let Some(a) = v.get("amount").and_then(Value::as_str) {
+        v["amount"] = json!(decimal_base64(a));
+    }
+    v
+}
+
+pub fn duckdb(sql: &str) -> Value {
+    let script = r#"
+import duckdb, json, sys
+rel = duckdb.sql(sys.argv[1])
+print(json.dumps({"columns": rel.columns, "types": [str(t) for t in rel.types],
+                  "rows": [[str(x) if x is not None else None for x in r] for r in rel.fetchall()]}))
+"#;
+    let out = Command::new(python())
+        .args(["-c", script, sql])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "DuckDB failed (pip install duckdb): {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
 }

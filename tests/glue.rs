@@ -1,0 +1,231 @@
+//! `AWSKafkaAvroConverter` (AWS Glue Schema Registry) end to end through `replay`: the schema
+//! lives in a Glue Schema Registry API on loopback (moto's server, PyPI `moto[server]`), and
+//! the payloads are framed as the Glue serializer frames them, some zlib-compressed, with the
+//! Avro body encoded by fastavro (`tests/registry/glue_produce.py`), independently of this
+//! crate. AWS credentials are dummies for the loopback server.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::{Value, json};
+
+#[path = "helpers/moto.rs"]
+mod moto;
+#[path = "helpers/registry.rs"]
+mod registry;
+
+use registry::{decimal_base64, duckdb, files, python, repo};
+
+fn glue_produce(
+    endpoint: &str,
+    dir: &Path,
+    topic: &str,
+    bad: Option<&str>,
+) -> (PathBuf, Vec<Value>) {
+    let event = dir.join(format!("{topic}-{}.json", bad.unwrap_or("ok")));
+    let expect = event.with_extension("jsonl");
+    let mut cmd = Command::new(python());
+    cmd.arg(repo("tests/registry/glue_produce.py"))
+        .args(["--endpoint", endpoint, "--topic", topic, "--count", "9"])
+        .arg("--event")
+        .arg(&event)
+        .arg("--expect")
+        .arg(&expect);
+    if let Some(b) = bad {
+        cmd.args(["--bad", b]);
+    }
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "glue_produce.py failed (pip install boto3 fastavro): {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows = std::fs::read_to_string(&expect)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    (event, rows)
+}
+
+fn config(endpoint: &str, topic: &str, format: &str) -> Value {
+    json!({
+        "connector.class": "io.confluent.connect.s3.S3SinkConnector",
+        "topics": topic,
+        "s3.bucket.name": "bucket",
+        "format.class": format!("io.confluent.connect.s3.format.{format}"),
+        "flush.size": "100",
+        "value.converter": "com.amazonaws.services.schemaregistry.kafkaconnect.AWSKafkaAvroConverter",
+        "value.converter.region": "us-east-1",
+        "value.converter.endpoint": endpoint,
+        "value.converter.registry.name": "sink-registry",
+        "value.converter.avroRecordType": "GENERIC_RECORD",
+    })
+}
+
+struct Run {
+    ok: bool,
+    stdout: String,
+    stderr: String,
+}
+
+fn replay(config: &Value, event: &Path, out: &Path) -> Run {
+    let cfg = out.with_extension("config.json");
+    std::fs::write(&cfg, config.to_string()).unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_kafka-s3-sink"))
+        .args(["replay", "--config"])
+        .arg(&cfg)
+        .arg("--local-dir")
+        .arg(out)
+        .arg(event)
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("RUST_LOG", "info")
+        .output()
+        .unwrap();
+    Run {
+        ok: o.status.success(),
+        stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+    }
+}
+
+#[test]
+fn glue_framed_avro_lands_as_json_and_typed_parquet() {
+    let moto = moto::start_moto();
+    let dir = tempfile::tempdir().unwrap();
+    let (event, expect) = glue_produce(&moto.endpoint, dir.path(), "gorders", None);
+
+    let out = dir.path().join("json");
+    let run = replay(
+        &config(&moto.endpoint, "gorders", "json.JsonFormat"),
+        &event,
+        &out,
+    );
+    assert!(run.ok, "{}", run.stderr);
+    // The Glue options the sink has no use for are reported, the ones it reads are not.
+    assert!(
+        run.stderr.contains("value.converter.avroRecordType"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        !run.stderr.contains("value.converter.endpoint"),
+        "{}",
+        run.stderr
+    );
+    let lines: Vec<Value> = files(&out)
+        .iter()
+        .flat_map(|f| {
+            std::fs::read_to_string(f)
+                .unwrap()
+                .lines()
+                .map(|l| serde_json::from_str(l).unwrap())
+                .collect::<Vec<Value>>()
+        })
+        .collect();
+    assert_eq!(lines.len(), expect.len(), "{}", run.stdout);
+    for (line, row) in lines.iter().zip(&expect) {
+        let mut want = row["value"].clone();
+        want["amount"] = json!(decimal_base64(want["amount"].as_str().unwrap()));
+        assert_eq!(line, &want, "offset {}", row["offset"]);
+    }
+
+    let out = dir.path().join("parquet");
+    let run = replay(
+        &config(&moto.endpoint, "gorders", "parquet.ParquetFormat"),
+        &event,
+        &out,
+    );
+    assert!(run.ok, "{}", run.stderr);
+    let glob = format!("{}/**/*.parquet", out.display());
+    let described = duckdb(&format!(
+        "SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM read_parquet('{glob}', hive_partitioning=false))"
+    ));
+    let types: Vec<(String, String)> = described["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r[0].as_str().unwrap().to_owned(),
+                r[1].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    for (column, ty) in [
+        ("order_id", "VARCHAR"),
+        ("quantity", "INTEGER"),
+        ("price", "DOUBLE"),
+        ("amount", "DECIMAL(10,2)"),
+        ("created_at", "TIMESTAMP WITH TIME ZONE"),
+        ("order_date", "DATE"),
+        ("status", "VARCHAR"),
+        ("note", "VARCHAR"),
+    ] {
+        assert!(
+            types.iter().any(|(c, t)| c == column && t == ty),
+            "{column} {ty}: {types:?}"
+        );
+    }
+    let amounts = duckdb(&format!(
+        "SELECT CAST(amount AS VARCHAR) FROM read_parquet('{glob}', hive_partitioning=false) ORDER BY order_id"
+    ));
+    let want: Vec<Value> = expect
+        .iter()
+        .map(|r| json!([r["value"]["amount"]]))
+        .collect();
+    assert_eq!(amounts["rows"].as_array().unwrap(), &want);
+}
+
+#[test]
+fn glue_bad_records_and_an_unreachable_registry() {
+    let moto = moto::start_moto();
+    let dir = tempfile::tempdir().unwrap();
+    for (bad, reason) in [
+        (
+            "unknown-version",
+            "schema version 00000000-0000-0000-0000-000000000001 is not in the Glue Schema Registry",
+        ),
+        (
+            "confluent-framing",
+            "it looks like Confluent Schema Registry framing",
+        ),
+    ] {
+        let (event, _) = glue_produce(&moto.endpoint, dir.path(), "gbad", Some(bad));
+        let out = dir.path().join(bad);
+        let run = replay(
+            &config(&moto.endpoint, "gbad", "json.JsonFormat"),
+            &event,
+            &out,
+        );
+        assert!(!run.ok, "{bad}");
+        assert!(run.stderr.contains("offset 1"), "{bad}: {}", run.stderr);
+        assert!(run.stderr.contains(reason), "{bad}: {}", run.stderr);
+        assert!(
+            run.stderr.contains("(not retryable)"),
+            "{bad}: {}",
+            run.stderr
+        );
+        assert!(files(&out).is_empty(), "{bad}: nothing is written");
+    }
+    // Glue cannot be reached: the invocation fails as retryable and writes nothing.
+    let (event, _) = glue_produce(&moto.endpoint, dir.path(), "gdown", None);
+    drop(moto);
+    let out = dir.path().join("down");
+    let run = replay(
+        &config("http://127.0.0.1:9", "gdown", "json.JsonFormat"),
+        &event,
+        &out,
+    );
+    assert!(!run.ok);
+    assert!(
+        run.stderr
+            .contains("(retryable: the mapping would retry this batch)")
+            && run.stderr.contains("Glue GetSchemaVersion"),
+        "{}",
+        run.stderr
+    );
+    assert!(files(&out).is_empty());
+}
