@@ -147,6 +147,20 @@ impl Converter {
     }
 }
 
+/// Conforms `value` to its Connect `schema` (Kafka's JSON schema form) as `JsonConverter` reads
+/// a payload, naming `path` in errors: the [`Conform`] rules, with `replace.null.with.default`
+/// on. For the other converters that hand on Connect data in the pipeline's JSON form.
+pub(crate) fn conform_to_schema(
+    value: Value,
+    schema: &Value,
+    path: &str,
+) -> Result<Value, ConvertError> {
+    Conform {
+        replace_null_with_default: true,
+    }
+    .value(value, schema, path)
+}
+
 /// How `JsonConverter` reads a payload against its schema (`convertToConnect`).
 #[derive(Debug, Clone, Copy)]
 struct Conform {

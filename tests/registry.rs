@@ -533,3 +533,75 @@ fn protobuf_orders_land_as_confluent_writes_them() {
     assert_eq!(type_of("status"), "VARCHAR");
     assert_eq!(type_of("attrs"), "MAP(VARCHAR, BIGINT)");
 }
+
+#[test]
+fn json_schema_orders_land_as_confluent_writes_them() {
+    let reg = Registry::start(Some(USER_INFO));
+    let dir = tempfile::tempdir().unwrap();
+    let (event, expect) = produce(&reg, dir.path(), "jsonschema-orders", "jorders", 9, &[]);
+    let mut cfg = avro_config(&reg, "json.JsonFormat");
+    cfg["topics"] = json!("jorders");
+    cfg["key.converter"] = json!("io.confluent.connect.json.JsonSchemaConverter");
+    cfg["value.converter"] = json!("io.confluent.connect.json.JsonSchemaConverter");
+    cfg["value.converter.use.optional.for.nonrequired"] = json!("true");
+    let out = dir.path().join("json");
+    let run = replay(&cfg, &event, &out);
+    assert!(run.ok, "{}", run.stderr);
+    let text: String = files(&out)
+        .iter()
+        .map(|f| std::fs::read_to_string(f).unwrap())
+        .collect();
+    let lines: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), expect.len());
+    for (line, row) in lines.iter().zip(&expect) {
+        // Missing optional properties are written as null, as Connect's struct holds them.
+        let mut want = row["value"].clone();
+        for (k, v) in line.as_object().unwrap() {
+            if v.is_null() && want.get(k).is_none() {
+                want[k] = Value::Null;
+            }
+        }
+        assert_eq!(line, &want, "offset {}", row["offset"]);
+    }
+    // JsonSchemaData takes the properties from Java HashMaps: Confluent writes them in that
+    // order, not the schema's (confluentinc/ksql#9557 reports the same for JSON_SR).
+    let first: serde_json::Map<String, Value> =
+        serde_json::from_str(text.lines().next().unwrap()).unwrap();
+    let keys: Vec<&str> = first.keys().map(String::as_str).collect();
+    assert_eq!(
+        keys,
+        [
+            "note",
+            "quantity",
+            "address",
+            "price",
+            "paid",
+            "customer_id",
+            "order_id",
+            "tags"
+        ]
+    );
+
+    // Without use.optional.for.nonrequired a property left out of `required` is a required
+    // field: records without it fail, as Connect's writers reject them.
+    cfg["value.converter.use.optional.for.nonrequired"] = json!("false");
+    cfg["errors.tolerance"] = json!("all");
+    let out = dir.path().join("strict");
+    let run = replay(&cfg, &event, &out);
+    assert!(run.ok, "{}", run.stderr);
+    let errors: String = files(&out)
+        .iter()
+        .filter(|f| f.to_string_lossy().contains("_errors"))
+        .map(|f| std::fs::read_to_string(f).unwrap())
+        .collect();
+    let missing = expect
+        .iter()
+        .filter(|r| r["value"].get("address").is_none())
+        .count();
+    assert!(missing > 0);
+    assert_eq!(errors.lines().count(), missing, "{errors}");
+    assert!(errors.contains("$.address"), "{errors}");
+}

@@ -197,7 +197,7 @@ pub const KEYS: &[KeySpec] = &[
     used(
         "key.converter",
         Some("JsonConverter"),
-        "Converter for record keys: JsonConverter, StringConverter, ByteArrayConverter, AvroConverter, ProtobufConverter (Confluent Schema Registry), AWSKafkaAvroConverter (AWS Glue Schema Registry). Keys are only converted when they are written.",
+        "Converter for record keys: JsonConverter, StringConverter, ByteArrayConverter, AvroConverter, ProtobufConverter, JsonSchemaConverter (Confluent Schema Registry), AWSKafkaAvroConverter (AWS Glue Schema Registry). Keys are only converted when they are written.",
         None,
     ),
     used(
@@ -209,7 +209,7 @@ pub const KEYS: &[KeySpec] = &[
     used(
         "value.converter",
         Some("JsonConverter"),
-        "Converter for record values: JsonConverter, StringConverter, ByteArrayConverter, AvroConverter, ProtobufConverter (Confluent Schema Registry), AWSKafkaAvroConverter (AWS Glue Schema Registry).",
+        "Converter for record values: JsonConverter, StringConverter, ByteArrayConverter, AvroConverter, ProtobufConverter, JsonSchemaConverter (Confluent Schema Registry), AWSKafkaAvroConverter (AWS Glue Schema Registry).",
         None,
     ),
     used(
@@ -681,6 +681,18 @@ pub const KEYS: &[KeySpec] = &[
         "value.converter.value.subject.name.strategy",
         Some("TopicNameStrategy"),
         "The subject a value schema's version is looked up under: TopicNameStrategy, RecordNameStrategy, TopicRecordNameStrategy.",
+        None,
+    ),
+    used(
+        "key.converter.use.optional.for.nonrequired",
+        Some("false"),
+        "JsonSchemaConverter keys: a property not in `required` becomes an optional field (else only schemas admitting null are optional).",
+        None,
+    ),
+    used(
+        "value.converter.use.optional.for.nonrequired",
+        Some("false"),
+        "JsonSchemaConverter values: a property not in `required` becomes an optional field (else only schemas admitting null are optional).",
         None,
     ),
     used(

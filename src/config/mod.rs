@@ -24,6 +24,7 @@ use crate::transform::TransformChain;
 use base64::Engine as _;
 
 use crate::registry::glue::GlueSettings;
+use crate::registry::json_schema::JsonSchemaDataOptions;
 use crate::registry::{
     AvroDataOptions, RegistryAuth, RegistrySettings, SchemaType, SubjectStrategy,
 };
@@ -1155,13 +1156,14 @@ fn converter(r: &mut Reader<'_>, key: &'static str) -> Converter {
         }
         Some("AvroConverter" | "AWSKafkaAvroConverter") => Converter::Registry(SchemaType::Avro),
         Some("ProtobufConverter") => Converter::Registry(SchemaType::Protobuf),
-        Some(other @ "JsonSchemaConverter") => {
+        Some("JsonSchemaConverter") if r.raw(key).is_some_and(|c| c.contains("amazonaws")) => {
             r.error(
                 key,
-                format!("{other} is not supported yet; AvroConverter and ProtobufConverter are"),
+                "the AWS Glue Schema Registry JSON Schema converter is not supported yet; AWSKafkaAvroConverter is",
             );
             Converter::ByteArray
         }
+        Some("JsonSchemaConverter") => Converter::Registry(SchemaType::JsonSchema),
         _ => Converter::Json {
             schemas_enable: r.boolean(schemas_key).unwrap_or(true),
             replace_null_with_default: r
@@ -1197,6 +1199,7 @@ fn registry_settings(r: &mut Reader<'_>, prefix: &'static str) -> Option<Registr
             auth: RegistryAuth::None,
             subject_strategy: SubjectStrategy::TopicName,
             avro: avro_data_options(r, prefix),
+            json: JsonSchemaDataOptions::default(),
             glue: Some(glue),
         });
     }
@@ -1286,11 +1289,19 @@ fn registry_settings(r: &mut Reader<'_>, prefix: &'static str) -> Option<Registr
         None => SubjectStrategy::TopicName,
     };
     let avro = avro_data_options(r, prefix);
+    let json_defaults = JsonSchemaDataOptions::default();
+    let json = JsonSchemaDataOptions {
+        use_optional_for_nonrequired: r
+            .boolean(&key("use.optional.for.nonrequired"))
+            .unwrap_or(json_defaults.use_optional_for_nonrequired),
+        flatten_singleton_unions: avro.flatten_singleton_unions,
+    };
     Some(RegistrySettings {
         urls,
         auth,
         subject_strategy,
         avro,
+        json,
         glue: None,
     })
 }

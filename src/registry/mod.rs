@@ -100,9 +100,11 @@ impl Decoder {
             SchemaType::Protobuf => {
                 Decoder::Protobuf(protobuf::ProtobufSchema::parse(text, references)?)
             }
-            SchemaType::JsonSchema => {
-                Decoder::Json(json_schema::JsonSchemaSchema::parse(text, references)?)
-            }
+            SchemaType::JsonSchema => Decoder::Json(json_schema::JsonSchemaSchema::parse_with(
+                text,
+                references,
+                settings.json,
+            )?),
         })
     }
 
@@ -230,6 +232,8 @@ pub struct RegistrySettings {
     pub auth: RegistryAuth,
     pub subject_strategy: SubjectStrategy,
     pub avro: AvroDataOptions,
+    /// `JsonSchemaData`'s options (JsonSchemaConverter).
+    pub json: json_schema::JsonSchemaDataOptions,
     /// Set for the AWS Glue Schema Registry converters (`AWSKafkaAvroConverter`): schemas
     /// come from Glue and the Confluent fields above are unused.
     pub glue: Option<glue::GlueSettings>,
