@@ -2,6 +2,8 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
+use std::sync::Arc;
+
 use serde_json::Value;
 
 use crate::format::json::decimal_scale;
@@ -34,7 +36,8 @@ pub enum Converter {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Converted {
     pub data: Value,
-    pub schema: Option<Value>,
+    /// Shared: every record of a schema-registry schema holds the same one.
+    pub schema: Option<Arc<Value>>,
 }
 
 /// Why bytes could not be converted.
@@ -126,7 +129,7 @@ impl Converter {
                 let data = conform.value(payload, &schema, "$")?;
                 Ok((!data.is_null()).then_some(Converted {
                     data,
-                    schema: Some(schema),
+                    schema: Some(Arc::new(schema)),
                 }))
             }
             // Kafka's StringDeserializer is `new String(data, UTF_8)`, which never fails: each

@@ -28,6 +28,29 @@ use crate::registry::{self, BatchSchemas, FetchError, Registries, Side};
 use crate::storage::{ObjectPut, ObjectStore, StoreError};
 use crate::transform::{TransformError, TransformRecord};
 
+/// Schema fingerprints of a batch's records. Consecutive records nearly always share their
+/// schema, so the last one is kept and compared (no allocation) before hashing again.
+#[derive(Default)]
+struct Fingerprints {
+    last: Option<(Value, u64)>,
+}
+
+impl Fingerprints {
+    fn of(&mut self, schema: Option<&Value>) -> u64 {
+        let Some(schema) = schema else {
+            return schema_fingerprint(None);
+        };
+        if let Some((last, fp)) = &self.last
+            && last == schema
+        {
+            return *fp;
+        }
+        let fp = schema_fingerprint(Some(schema));
+        self.last = Some((schema.clone(), fp));
+        fp
+    }
+}
+
 /// Why one record could not be written.
 #[derive(Debug, thiserror::Error)]
 pub enum RecordFailure {
@@ -504,13 +527,14 @@ impl Sink {
     ) -> Result<PreparedBatch, SinkError> {
         let cfg = &*self.config;
         let mut placements = Vec::with_capacity(batch.records.len());
+        let mut fingerprints = Fingerprints::default();
         let mut kept: Vec<usize> = Vec::with_capacity(batch.records.len());
         let mut values: Vec<Placed> = Vec::with_capacity(batch.records.len());
         let mut dropped = 0;
         let mut failed: Vec<(usize, String)> = Vec::new();
         let tolerate = cfg.errors_tolerance_all;
         for (index, record) in batch.records.iter().enumerate() {
-            match self.place(batch, record, now_ms, schemas) {
+            match self.place(batch, record, now_ms, schemas, &mut fingerprints) {
                 Ok(Some((placement, placed))) => {
                     placements.push(placement);
                     kept.push(index);
@@ -619,7 +643,7 @@ impl Sink {
                         batch,
                         kept[i],
                         &p.value.data,
-                        p.value.schema.as_ref(),
+                        p.value.schema.as_deref(),
                         batch.records[kept[i]].value.as_deref(),
                     )
                 })
@@ -686,7 +710,7 @@ impl Sink {
                             batch,
                             kept[i],
                             p.key.as_ref().map_or(&Value::Null, |k| &k.data),
-                            p.key.as_ref().and_then(|k| k.schema.as_ref()),
+                            p.key.as_ref().and_then(|k| k.schema.as_deref()),
                             raw.key.as_deref(),
                         ),
                         _ => encode_record(batch, kept[i], &p.headers, Some(header_array), None),
@@ -714,6 +738,7 @@ impl Sink {
         record: &SinkRecord,
         now_ms: i64,
         schemas: &BatchSchemas,
+        fingerprints: &mut Fingerprints,
     ) -> Result<Option<(Placement, Placed)>, RecordFailure> {
         let cfg = &*self.config;
         let mut headers = None;
@@ -825,7 +850,7 @@ impl Sink {
             value
         };
         // Every format starts a new file on a value-schema change, as Confluent does.
-        let schema = schema_fingerprint(value.schema.as_ref());
+        let schema = fingerprints.of(value.schema.as_deref());
         Ok(Some((
             Placement {
                 offset: record.offset,

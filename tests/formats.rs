@@ -62,7 +62,7 @@ fn convert(messages: &[String], schemas_enable: bool) -> Vec<Owned> {
                 .unwrap();
             Owned {
                 value: conv.data,
-                schema: conv.schema,
+                schema: conv.schema.map(|s| (*s).clone()),
                 raw: m.as_bytes().to_vec(),
                 offset: 10 + i as i64,
             }

@@ -206,7 +206,7 @@ fn convert_all(
         .iter()
         .map(|m| {
             let conv = c.convert(Some(m), "value.converter").unwrap().unwrap();
-            (conv.data, conv.schema.unwrap())
+            (conv.data, (*conv.schema.unwrap()).clone())
         })
         .collect()
 }

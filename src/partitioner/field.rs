@@ -147,7 +147,9 @@ mod tests {
         let p = FieldPartitioner::new(vec!["dt".into()], "/");
         let v = Converted {
             data: json!({"dt": "2023-10-02"}),
-            schema: Some(json!({"type":"struct","fields":[{"field":"dt","type":"string"}]})),
+            schema: Some(std::sync::Arc::new(
+                json!({"type":"struct","fields":[{"field":"dt","type":"string"}]}),
+            )),
         };
         assert_eq!(p.encode_partition(Some(&v)).unwrap(), "dt=2023-10-02");
     }
@@ -201,7 +203,7 @@ mod tests {
             {"field":"address","type":"struct","optional":true,"fields":[{"field":"city","type":"string","optional":true}]}]}]});
         let v = Converted {
             data: json!({"user": null}),
-            schema: Some(schema.clone()),
+            schema: Some(std::sync::Arc::new(schema.clone())),
         };
         assert_eq!(
             nested.encode_partition(Some(&v)).unwrap(),
@@ -210,7 +212,7 @@ mod tests {
         // FieldPartitionerTest#testMissingFieldInSchemaThrows: a field the schema lacks.
         let v = Converted {
             data: json!({"user": null}),
-            schema: Some(schema),
+            schema: Some(std::sync::Arc::new(schema)),
         };
         assert_eq!(
             p.encode_partition(Some(&v)).unwrap_err().to_string(),

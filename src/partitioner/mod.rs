@@ -117,7 +117,7 @@ pub(crate) fn lookup<'v>(
         });
     };
     let mut current = &converted.data;
-    let mut schema = converted.schema.as_ref();
+    let mut schema = converted.schema.as_deref();
     if !current.is_object() {
         return Err(PartitionError::NotAStruct {
             found: type_name(current),
@@ -167,9 +167,9 @@ mod tests {
     fn nested_lookup_with_schema() {
         let v = Converted {
             data: json!({"a": {"b": 5}, "x.y": 1}),
-            schema: Some(
+            schema: Some(std::sync::Arc::new(
                 json!({"type":"struct","fields":[{"field":"a","type":"struct","fields":[{"field":"b","type":"int64","name":"org.apache.kafka.connect.data.Timestamp"}]}]}),
-            ),
+            )),
         };
         let (found, schema) = lookup(Some(&v), "a.b", "t").unwrap();
         assert_eq!(found, &json!(5));

@@ -257,9 +257,9 @@ mod tests {
         let r = record(None);
         let c = Converted {
             data: json!({"d": 19631}),
-            schema: Some(
+            schema: Some(std::sync::Arc::new(
                 json!({"type":"struct","fields":[{"field":"d","type":"int32","name":CONNECT_DATE}]}),
-            ),
+            )),
         };
         let view = RecordView {
             partition: 0,

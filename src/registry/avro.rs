@@ -440,7 +440,7 @@ impl AvroSchema {
         let data = to_data(&self.root, &decoded, "$").map_err(ConvertError::Registry)?;
         Ok(Converted {
             data,
-            schema: Some((*self.connect).clone()),
+            schema: Some(self.connect.clone()),
         })
     }
 }

@@ -2062,7 +2062,7 @@ impl JsonSchemaSchema {
         })?;
         Ok(Converted {
             data,
-            schema: Some((*self.connect).clone()),
+            schema: Some(self.connect.clone()),
         })
     }
 }
@@ -2158,7 +2158,7 @@ mod tests {
         let out = s
             .convert(r#"{"order_id":"o-0001","customer_id":5000000000,"quantity":1,"price":29.99,"paid":true,"tags":["t0"],"address":{"street":"100 Teheran-ro","city":"Seoul","zip":"06000"},"note":"café ☕ #0"}"#.as_bytes())
             .unwrap();
-        assert_eq!(out.schema.as_ref(), Some(s.connect_schema()));
+        assert_eq!(out.schema.as_deref(), Some(s.connect_schema()));
         assert_eq!(
             out.data.to_string(),
             r#"{"note":"café ☕ #0","quantity":1,"address":{"zip":"06000","city":"Seoul","street":"100 Teheran-ro"},"price":29.99,"paid":true,"customer_id":5000000000,"order_id":"o-0001","tags":["t0"]}"#

@@ -45,8 +45,8 @@ pub struct ProtobufSchema {
     pool: DescriptorPool,
     /// The file's full name for each message, by the message-index path the framing uses.
     messages: Arc<HashMap<Vec<i32>, MessageDescriptor>>,
-    /// The Connect schema of each message, by full name, without version.
-    connect: Arc<HashMap<String, Value>>,
+    /// The Connect schema of each message, by full name, with the version set.
+    connect: Arc<HashMap<String, Arc<Value>>>,
     first: Option<String>,
     version: Option<i64>,
 }
@@ -111,7 +111,7 @@ impl ProtobufSchema {
             }
             let schema = message_schema(m, &mut Vec::new())
                 .map_err(|e| format!("message {}: {e}", m.full_name()))?;
-            connect.insert(m.full_name().to_owned(), schema);
+            connect.insert(m.full_name().to_owned(), Arc::new(schema));
         }
         Ok(ProtobufSchema {
             pool,
@@ -128,8 +128,25 @@ impl ProtobufSchema {
     }
 
     pub fn with_version(&self, version: Option<i64>) -> ProtobufSchema {
+        let connect = self
+            .connect
+            .iter()
+            .map(|(name, schema)| {
+                let mut s = (**schema).clone();
+                match version {
+                    Some(v) => s["version"] = json!(v),
+                    None => {
+                        if let Some(o) = s.as_object_mut() {
+                            o.remove("version");
+                        }
+                    }
+                }
+                (name.clone(), Arc::new(s))
+            })
+            .collect();
         ProtobufSchema {
             version,
+            connect: Arc::new(connect),
             ..self.clone()
         }
     }
@@ -149,14 +166,11 @@ impl ProtobufSchema {
                 desc.full_name()
             ))
         })?;
-        let mut schema = self
+        let schema = self
             .connect
             .get(desc.full_name())
             .cloned()
             .ok_or_else(|| err(format!("{} has no Connect schema", desc.full_name())))?;
-        if let Some(v) = self.version {
-            schema["version"] = json!(v);
-        }
         let data = message_data(&message, "$").map_err(err)?;
         let _ = &self.pool;
         Ok(Converted {

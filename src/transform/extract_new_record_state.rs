@@ -43,6 +43,8 @@
 //! Not supported (a non-empty value is a configuration error): `route.by.field`,
 //! `drop.fields.header.name`, `drop.fields.from.key`, `drop.fields.keep.schema.compatible`.
 
+use std::sync::Arc;
+
 use serde_json::Value;
 
 use super::{
@@ -138,7 +140,7 @@ impl FieldReference {
         match &event.schema {
             Some(schema) => {
                 let parent_schema = match &self.parent {
-                    None => schema.clone(),
+                    None => (**schema).clone(),
                     Some(p) => match struct_field(schema, p) {
                         Some(entry) => entry_schema(entry),
                         None => {
@@ -429,7 +431,7 @@ fn extract(event: &Converted, name: &str) -> Converted {
             .schema
             .as_ref()
             .and_then(|s| struct_field(s, name))
-            .map(entry_schema),
+            .map(|e| Arc::new(entry_schema(e))),
     }
 }
 

@@ -25,6 +25,7 @@ mod replace_field;
 mod timestamp_converter;
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
@@ -930,7 +931,12 @@ pub(crate) fn insert_fields(
         entries.push(field_entry(f.schema, &f.name));
         map.insert(f.name, value);
     }
-    conv.schema = Some(rebuild_schema(schema, Some(entries), false, false));
+    conv.schema = Some(Arc::new(rebuild_schema(
+        schema,
+        Some(entries),
+        false,
+        false,
+    )));
     Ok(())
 }
 
@@ -966,7 +972,7 @@ pub(crate) mod test_support {
         let mut r = record(None);
         r.value = Some(Converted {
             data,
-            schema: Some(schema),
+            schema: Some(Arc::new(schema)),
         });
         r
     }
@@ -1243,9 +1249,9 @@ mod tests {
     fn insert_fields_with_schema_refuses_duplicates_and_missing_required_values() {
         let mut conv = Converted {
             data: json!({"id": 1}),
-            schema: Some(
+            schema: Some(std::sync::Arc::new(
                 json!({"type":"struct","fields":[{"type":"int32","optional":false,"field":"id"}],"optional":true}),
-            ),
+            )),
         };
         let dup = NewField {
             name: "id".into(),

@@ -8,6 +8,7 @@
 //! renamed the same way, and two fields renamed to one name are an error.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
@@ -147,7 +148,12 @@ impl ReplaceField {
                         map.get(name).cloned().unwrap_or(Value::Null),
                     );
                 }
-                conv.schema = Some(rebuild_schema(schema, Some(entries), false, false));
+                conv.schema = Some(Arc::new(rebuild_schema(
+                    schema,
+                    Some(entries),
+                    false,
+                    false,
+                )));
             }
         }
         conv.data = Value::Object(out);

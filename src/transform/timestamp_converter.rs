@@ -24,6 +24,8 @@
 //! use the proleptic Gregorian calendar (Java switches to the Julian calendar before 1582).
 
 use chrono::{DateTime, Datelike, NaiveDate, Timelike, Utc};
+use std::sync::Arc;
+
 use serde_json::Value;
 
 use super::{
@@ -209,11 +211,11 @@ impl TimestampConverter {
                 if self.field.is_empty() {
                     let from = Kind::of_schema(schema)?;
                     conv.data = self.convert(&conv.data, Some(from))?;
-                    conv.schema = Some(self.to.schema(schema_optional(schema)));
+                    conv.schema = Some(Arc::new(self.to.schema(schema_optional(schema))));
                 } else {
                     let new_schema = self.struct_schema(schema)?;
                     conv.data = self.convert_struct(&conv.data, schema)?;
-                    conv.schema = Some(new_schema);
+                    conv.schema = Some(Arc::new(new_schema));
                 }
             }
         }
