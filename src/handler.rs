@@ -29,19 +29,20 @@ use crate::storage::{ObjectPut, ObjectStore, StoreError};
 use crate::transform::{TransformError, TransformRecord};
 
 /// Schema fingerprints of a batch's records. Consecutive records nearly always share their
-/// schema, so the last one is kept and compared (no allocation) before hashing again.
+/// schema (the very same one, from a schema-registry converter), so the last one is kept and
+/// compared, by pointer first, before hashing again.
 #[derive(Default)]
 struct Fingerprints {
-    last: Option<(Value, u64)>,
+    last: Option<(Arc<Value>, u64)>,
 }
 
 impl Fingerprints {
-    fn of(&mut self, schema: Option<&Value>) -> u64 {
+    fn of(&mut self, schema: Option<&Arc<Value>>) -> u64 {
         let Some(schema) = schema else {
             return schema_fingerprint(None);
         };
         if let Some((last, fp)) = &self.last
-            && last == schema
+            && (Arc::ptr_eq(last, schema) || **last == **schema)
         {
             return *fp;
         }
@@ -850,7 +851,7 @@ impl Sink {
             value
         };
         // Every format starts a new file on a value-schema change, as Confluent does.
-        let schema = fingerprints.of(value.schema.as_deref());
+        let schema = fingerprints.of(value.schema.as_ref());
         Ok(Some((
             Placement {
                 offset: record.offset,

@@ -437,7 +437,7 @@ impl AvroSchema {
                 "the Avro payload does not decode under its writer schema: {e}"
             ))
         })?;
-        let data = to_data(&self.root, &decoded, "$").map_err(ConvertError::Registry)?;
+        let data = to_data(&self.root, decoded, &Path::Root).map_err(ConvertError::Registry)?;
         Ok(Converted {
             data,
             schema: Some(self.connect.clone()),
@@ -932,39 +932,58 @@ fn minimal_twos_complement(bytes: &[u8]) -> &[u8] {
     if b.is_empty() { &[0] } else { b }
 }
 
-fn number(f: f64, path: &str) -> Result<Value, String> {
+/// Where a value is, for errors: formatted only when an error is reported.
+#[derive(Clone, Copy)]
+enum Path<'a> {
+    Root,
+    Field(&'a Path<'a>, &'a str),
+    Index(&'a Path<'a>, usize),
+}
+
+impl std::fmt::Display for Path<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Path::Root => f.write_str("$"),
+            Path::Field(parent, name) => write!(f, "{parent}.{name}"),
+            Path::Index(parent, i) => write!(f, "{parent}[{i}]"),
+        }
+    }
+}
+
+fn number(f: f64, path: &Path<'_>) -> Result<Value, String> {
     serde_json::Number::from_f64(f)
         .map(Value::Number)
         .ok_or_else(|| format!("{path}: {f} (NaN or infinite) cannot be written by this sink"))
 }
 
-/// `AvroData.toConnectData` for one decoded value, in the pipeline's JSON form.
-fn to_data(node: &Node, v: &Avro, path: &str) -> Result<Value, String> {
+/// `AvroData.toConnectData` for one decoded value, in the pipeline's JSON form. The decoded
+/// value is consumed, so strings move instead of being copied.
+fn to_data(node: &Node, v: Avro, path: &Path<'_>) -> Result<Value, String> {
     Ok(match (node, v) {
         (Node::Union(members), Avro::Union(index, inner)) => {
             let member = members
-                .get(*index as usize)
+                .get(index as usize)
                 .ok_or_else(|| format!("{path}: union branch {index} does not exist"))?;
             let general =
                 !(members.len() == 1 || (members.len() == 2 && members.iter().any(Node::is_null)));
             if !general || member.is_null() {
-                return to_data(member, inner, path);
+                return to_data(member, *inner, path);
             }
-            let mut out = Map::new();
+            let mut out = Map::with_capacity(members.len());
+            let mut inner = Some(*inner);
             for m in members.iter().filter(|m| !m.is_null()) {
                 let name = union_member_name(m, AvroDataOptions::default());
-                let value = if std::ptr::eq(m, member) {
-                    to_data(m, inner, &format!("{path}.{name}"))?
-                } else {
-                    Value::Null
+                let value = match inner.take_if(|_| std::ptr::eq(m, member)) {
+                    Some(v) => to_data(m, v, &Path::Field(path, &name))?,
+                    None => Value::Null,
                 };
                 out.insert(name, value);
             }
             Value::Object(out)
         }
         (_, Avro::Null) => Value::Null,
-        (_, Avro::Boolean(b)) => json!(b),
-        (_, Avro::Int(n) | Avro::Date(n) | Avro::TimeMillis(n)) => json!(n),
+        (_, Avro::Boolean(b)) => Value::Bool(b),
+        (_, Avro::Int(n) | Avro::Date(n) | Avro::TimeMillis(n)) => Value::from(n),
         (
             _,
             Avro::Long(n)
@@ -975,50 +994,57 @@ fn to_data(node: &Node, v: &Avro, path: &str) -> Result<Value, String> {
             | Avro::LocalTimestampMillis(n)
             | Avro::LocalTimestampMicros(n)
             | Avro::LocalTimestampNanos(n),
-        ) => json!(n),
-        (_, Avro::Float(f)) => number(f64::from(*f), path)?,
-        (_, Avro::Double(f)) => number(*f, path)?,
-        (_, Avro::Bytes(b) | Avro::Fixed(_, b)) => json!(STANDARD.encode(b)),
+        ) => Value::from(n),
+        (_, Avro::Float(f)) => number(f64::from(f), path)?,
+        (_, Avro::Double(f)) => number(f, path)?,
+        (_, Avro::Bytes(b) | Avro::Fixed(_, b)) => Value::String(STANDARD.encode(b)),
         (_, Avro::Decimal(d)) => {
-            let bytes: Vec<u8> = d.try_into().map_err(|e| format!("{path}: decimal: {e}"))?;
-            json!(STANDARD.encode(minimal_twos_complement(&bytes)))
+            let bytes: Vec<u8> = (&d)
+                .try_into()
+                .map_err(|e| format!("{path}: decimal: {e}"))?;
+            Value::String(STANDARD.encode(minimal_twos_complement(&bytes)))
         }
-        (_, Avro::String(s)) => json!(s),
-        (_, Avro::Uuid(u)) => json!(u.to_string()),
-        (_, Avro::Enum(_, symbol)) => json!(symbol),
+        (_, Avro::String(s)) => Value::String(s),
+        (_, Avro::Uuid(u)) => Value::String(u.to_string()),
+        (_, Avro::Enum(_, symbol)) => Value::String(symbol),
         (Node::Array { items, .. }, Avro::Array(elements)) => {
             if let Some((k, val)) = is_map_entry(items) {
                 // A map with non-string keys: Connect's JSON form is [key, value] pairs.
                 let mut pairs = Vec::with_capacity(elements.len());
-                for (i, e) in elements.iter().enumerate() {
+                for (i, e) in elements.into_iter().enumerate() {
                     let Avro::Record(fields) = e else {
                         return Err(format!("{path}[{i}]: a map entry is not a record"));
                     };
-                    let get = |n: &str| fields.iter().find(|(f, _)| f == n).map(|(_, v)| v);
-                    let key = to_data(k, get("key").unwrap_or(&Avro::Null), path)?;
-                    let value = to_data(val, get("value").unwrap_or(&Avro::Null), path)?;
-                    pairs.push(json!([key, value]));
+                    let (mut key, mut value) = (Avro::Null, Avro::Null);
+                    for (f, v) in fields {
+                        match f.as_str() {
+                            "key" => key = v,
+                            "value" => value = v,
+                            _ => {}
+                        }
+                    }
+                    let key = to_data(k, key, path)?;
+                    let value = to_data(val, value, path)?;
+                    pairs.push(Value::Array(vec![key, value]));
                 }
                 Value::Array(pairs)
             } else {
                 Value::Array(
                     elements
-                        .iter()
+                        .into_iter()
                         .enumerate()
-                        .map(|(i, e)| to_data(items, e, &format!("{path}[{i}]")))
+                        .map(|(i, e)| to_data(items, e, &Path::Index(path, i)))
                         .collect::<Result<_, _>>()?,
                 )
             }
         }
         (Node::Map { values, .. }, Avro::Map(entries)) => {
-            let mut keys: Vec<&String> = entries.keys().collect();
-            keys.sort();
-            let mut out = Map::new();
-            for k in keys {
-                out.insert(
-                    k.clone(),
-                    to_data(values, &entries[k], &format!("{path}.{k}"))?,
-                );
+            let mut entries: Vec<(String, Avro)> = entries.into_iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(&b.0));
+            let mut out = Map::with_capacity(entries.len());
+            for (k, v) in entries {
+                let value = to_data(values, v, &Path::Field(path, &k))?;
+                out.insert(k, value);
             }
             Value::Object(out)
         }
@@ -1026,11 +1052,11 @@ fn to_data(node: &Node, v: &Avro, path: &str) -> Result<Value, String> {
             let Named::Record { fields: defs, .. } = &**named else {
                 return Err(format!("{path}: a record where the schema has no record"));
             };
-            let mut out = Map::new();
+            let mut out = Map::with_capacity(defs.len());
             for (def, (_, value)) in defs.iter().zip(fields) {
                 out.insert(
                     def.name.clone(),
-                    to_data(&def.node, value, &format!("{path}.{}", def.name))?,
+                    to_data(&def.node, value, &Path::Field(path, &def.name))?,
                 );
             }
             Value::Object(out)
