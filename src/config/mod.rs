@@ -1289,6 +1289,29 @@ fn registry_settings(r: &mut Reader<'_>, prefix: &'static str) -> Option<Registr
         None => SubjectStrategy::TopicName,
     };
     let avro = avro_data_options(r, prefix);
+    // ProtobufData options: only their defaults are implemented, and a record converted
+    // under another value would be written differently, so any other value is refused.
+    for (option, implemented) in [
+        ("enhanced.protobuf.schema.support", "false"),
+        ("int.for.enums", "false"),
+        ("optional.for.nullables", "false"),
+        ("optional.for.proto2", "true"),
+        ("wrapper.for.nullables", "false"),
+        ("wrapper.for.raw.primitives", "true"),
+        ("generate.struct.for.nulls", "false"),
+        ("generate.index.for.unions", "true"),
+        ("flatten.unions", "false"),
+    ] {
+        let k = key(option);
+        if let Some(v) = r.string(&k)
+            && !v.eq_ignore_ascii_case(implemented)
+        {
+            r.error(
+                &k,
+                format!("{v:?} is not supported: ProtobufConverter is read as ProtobufData does with {option}={implemented}"),
+            );
+        }
+    }
     let json_defaults = JsonSchemaDataOptions::default();
     let json = JsonSchemaDataOptions {
         use_optional_for_nonrequired: r
@@ -1452,6 +1475,32 @@ mod tests {
         assert!(
             c.effective
                 .contains(&("topics.dir".into(), "topics".into()))
+        );
+    }
+
+    #[test]
+    fn protobuf_data_options_other_than_the_defaults_are_refused() {
+        let base = [
+            ("flush.size", "100"),
+            (
+                "value.converter",
+                "io.confluent.connect.protobuf.ProtobufConverter",
+            ),
+            (
+                "value.converter.schema.registry.url",
+                "http://127.0.0.1:8081",
+            ),
+        ];
+        let ok = config(&[&base[..], &[("value.converter.int.for.enums", "false")]].concat());
+        assert!(ok.is_ok(), "{:#?}", ok.err().map(messages));
+        let m = messages(
+            config(&[&base[..], &[("value.converter.int.for.enums", "true")]].concat())
+                .unwrap_err(),
+        );
+        assert!(
+            m.iter()
+                .any(|e| e.starts_with("value.converter.int.for.enums: \"true\" is not supported")),
+            "{m:#?}"
         );
     }
 
