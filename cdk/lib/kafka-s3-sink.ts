@@ -8,6 +8,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import { checkConnectorConfig, type ConnectorConfig } from './connector-config';
 import type { FailureDestination } from './failure-destination';
@@ -488,6 +489,14 @@ export class KafkaS3Sink extends Construct {
    */
   public grantSecretRead(secret: secretsmanager.ISecret): iam.Grant {
     return secret.grantRead(this.role);
+  }
+
+  /**
+   * Lets the function read a Systems Manager parameter (and decrypt it with its key), for a
+   * config value that refers to it through a config provider (`${ssm:...}`).
+   */
+  public grantParameterRead(parameter: ssm.IParameter): iam.Grant {
+    return parameter.grantRead(this.role);
   }
 
   /** A metric of the function's Embedded Metric Format line (`RecordsIn`, `RecordsWritten`, ...). */

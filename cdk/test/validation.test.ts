@@ -6,6 +6,7 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { ConnectorConfig, KafkaAuthentication, KafkaS3Sink, KafkaSource, SinkCode } from '../lib';
 import { bootstrapDir, mskSink, SECRET_ARN, statements } from './helpers';
 
@@ -94,6 +95,19 @@ describe('synth-time refusals name the prop or key', () => {
     expect(JSON.stringify(readerPolicy)).toContain('/topics/*');
     expect(JSON.stringify(readerPolicy)).toContain('s3:GetObject');
     expect(statements(template).some((s) => JSON.stringify(s.Action).includes('secretsmanager:GetSecretValue'))).toBe(true);
+  });
+
+  test('grants: a Systems Manager parameter for a ${ssm:...} reference, that parameter only', () => {
+    const { sink, stack } = mskSink();
+    const parameter = new ssm.StringParameter(stack, 'Topics', { parameterName: '/sink/topics', stringValue: 'orders' });
+    sink.grantParameterRead(parameter);
+    const template = Template.fromStack(stack);
+    const reads = statements(template).filter((s) => JSON.stringify(s.Action).includes('ssm:GetParameter'));
+    expect(reads).toHaveLength(1);
+    // The parameter's own ARN: `...:parameter` joined with the parameter's name (its Ref).
+    const resource = JSON.stringify(reads[0].Resource);
+    expect(resource).toContain(':parameter');
+    expect(resource).toMatch(/"Ref":"Topics[0-9A-F]+"/);
   });
 
   test('checkWith runs the binary\'s check on the function\'s environment', () => {
