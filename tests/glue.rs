@@ -14,7 +14,9 @@ mod moto;
 #[path = "helpers/registry.rs"]
 mod registry;
 
-use registry::{decimal_base64, duckdb, files, python, repo};
+use registry::{
+    decimal_base64, duckdb, files, json_lines, python, replay_with_env, repo, written_lines,
+};
 
 fn glue_produce(
     endpoint: &str,
@@ -40,12 +42,7 @@ fn glue_produce(
         "glue_produce.py failed (pip install boto3 fastavro): {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let rows = std::fs::read_to_string(&expect)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
-    (event, rows)
+    (event, json_lines(&expect))
 }
 
 fn config(endpoint: &str, topic: &str, format: &str) -> Value {
@@ -63,32 +60,18 @@ fn config(endpoint: &str, topic: &str, format: &str) -> Value {
     })
 }
 
-struct Run {
-    ok: bool,
-    stdout: String,
-    stderr: String,
-}
-
-fn replay(config: &Value, event: &Path, out: &Path) -> Run {
-    let cfg = out.with_extension("config.json");
-    std::fs::write(&cfg, config.to_string()).unwrap();
-    let o = Command::new(env!("CARGO_BIN_EXE_kafka-s3-sink"))
-        .args(["replay", "--config"])
-        .arg(&cfg)
-        .arg("--local-dir")
-        .arg(out)
-        .arg(event)
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("RUST_LOG", "info")
-        .output()
-        .unwrap();
-    Run {
-        ok: o.status.success(),
-        stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
-    }
+/// Replay with dummy AWS credentials for moto's loopback Glue.
+fn replay(config: &Value, event: &Path, out: &Path) -> registry::Run {
+    replay_with_env(
+        config,
+        event,
+        out,
+        &[
+            ("AWS_ACCESS_KEY_ID", "testing"),
+            ("AWS_SECRET_ACCESS_KEY", "testing"),
+            ("AWS_EC2_METADATA_DISABLED", "true"),
+        ],
+    )
 }
 
 #[test]
@@ -115,16 +98,7 @@ fn glue_framed_avro_lands_as_json_and_typed_parquet() {
         "{}",
         run.stderr
     );
-    let lines: Vec<Value> = files(&out)
-        .iter()
-        .flat_map(|f| {
-            std::fs::read_to_string(f)
-                .unwrap()
-                .lines()
-                .map(|l| serde_json::from_str(l).unwrap())
-                .collect::<Vec<Value>>()
-        })
-        .collect();
+    let lines = written_lines(&out);
     assert_eq!(lines.len(), expect.len(), "{}", run.stdout);
     for (line, row) in lines.iter().zip(&expect) {
         let mut want = row["value"].clone();

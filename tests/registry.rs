@@ -16,7 +16,10 @@ use serde_json::{Value, json};
 
 #[path = "helpers/registry.rs"]
 mod registry;
-use registry::{Registry, USER_INFO, decimal_base64, duckdb, files, json_form, produce, replay};
+use registry::{
+    Registry, USER_INFO, decimal_base64, duckdb, files, json_form, json_lines, produce, replay,
+    written_lines,
+};
 
 fn avro_config(reg: &Registry, format: &str) -> Value {
     json!({
@@ -68,16 +71,7 @@ fn avro_orders_land_in_every_format_as_confluent_writes_them() {
         ["orders+0+0000000000.json", "orders+0+0000000008.json"],
         "the schema change starts a new file"
     );
-    let lines: Vec<Value> = written
-        .iter()
-        .flat_map(|f| {
-            std::fs::read_to_string(f)
-                .unwrap()
-                .lines()
-                .map(|l| serde_json::from_str(l).unwrap())
-                .collect::<Vec<Value>>()
-        })
-        .collect();
+    let lines: Vec<Value> = written.iter().flat_map(|f| json_lines(f)).collect();
     assert_eq!(lines.len(), expect.len());
     for (line, row) in lines.iter().zip(&expect) {
         assert_eq!(line, &json_form(&row["value"]), "offset {}", row["offset"]);
@@ -392,16 +386,7 @@ fn debezium_avro_change_events_unwrap_with_extract_new_record_state() {
     let out = dir.path().join("out");
     let run = replay(&cfg, &event, &out);
     assert!(run.ok, "{}", run.stderr);
-    let lines: Vec<Value> = files(&out)
-        .iter()
-        .flat_map(|f| {
-            std::fs::read_to_string(f)
-                .unwrap()
-                .lines()
-                .map(|l| serde_json::from_str(l).unwrap())
-                .collect::<Vec<Value>>()
-        })
-        .collect();
+    let lines = written_lines(&out);
     // Creates and updates are written as their `after` row; deletes and tombstones dropped.
     let wanted: Vec<Value> = expect
         .iter()

@@ -42,21 +42,28 @@ pub struct ProviderError {
     pub reason: String,
 }
 
-fn pattern() -> Regex {
-    // Kafka's ConfigTransformer.DEFAULT_PATTERN: ${provider:[path:]key}.
-    Regex::new(r"\$\{([^}]*?):(([^}]*?):)?([^}]*?)\}").expect("valid pattern")
+/// Kafka's `ConfigTransformer.DEFAULT_PATTERN`: `${provider:[path:]key}`.
+fn pattern() -> &'static Regex {
+    static PATTERN: std::sync::LazyLock<Regex> = std::sync::LazyLock::new(|| {
+        Regex::new(r"\$\{([^}]*?):(([^}]*?):)?([^}]*?)\}").expect("valid pattern")
+    });
+    &PATTERN
 }
 
 /// The placeholders in a value, in order.
 pub fn placeholders(value: &str) -> Vec<Placeholder> {
     pattern()
         .captures_iter(value)
-        .map(|c| Placeholder {
-            provider: c[1].to_owned(),
-            path: c.get(3).map(|m| m.as_str().to_owned()),
-            key: c[4].to_owned(),
-        })
+        .map(|c| placeholder(&c))
         .collect()
+}
+
+fn placeholder(c: &regex_lite::Captures<'_>) -> Placeholder {
+    Placeholder {
+        provider: c[1].to_owned(),
+        path: c.get(3).map(|m| m.as_str().to_owned()),
+        key: c[4].to_owned(),
+    }
 }
 
 /// Fetches provider values. Implemented over the AWS SDK in [`AwsFetcher`]; tests may use
@@ -169,11 +176,7 @@ pub async fn resolve(
     for (key, value) in keyed {
         let mut providers: BTreeSet<String> = BTreeSet::new();
         let replaced = p.replace_all(&value, |c: &regex_lite::Captures<'_>| {
-            let ph = Placeholder {
-                provider: c[1].to_owned(),
-                path: c.get(3).map(|m| m.as_str().to_owned()),
-                key: c[4].to_owned(),
-            };
+            let ph = placeholder(c);
             providers.insert(ph.provider.clone());
             distinct.get(&ph).cloned().unwrap_or_default()
         });

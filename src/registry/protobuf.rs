@@ -42,7 +42,6 @@ const DECIMAL_TYPE: &str = "confluent.type.Decimal";
 /// A Protobuf writer schema (one `.proto` file and its imports) ready to convert payloads.
 #[derive(Clone)]
 pub struct ProtobufSchema {
-    pool: DescriptorPool,
     /// The file's full name for each message, by the message-index path the framing uses.
     messages: Arc<HashMap<Vec<i32>, MessageDescriptor>>,
     /// The Connect schema of each message, by full name, with the version set.
@@ -114,7 +113,6 @@ impl ProtobufSchema {
             connect.insert(m.full_name().to_owned(), Arc::new(schema));
         }
         Ok(ProtobufSchema {
-            pool,
             messages: Arc::new(messages),
             connect: Arc::new(connect),
             first,
@@ -172,7 +170,6 @@ impl ProtobufSchema {
             .cloned()
             .ok_or_else(|| err(format!("{} has no Connect schema", desc.full_name())))?;
         let data = message_data(&message, "$").map_err(err)?;
-        let _ = &self.pool;
         Ok(Converted {
             data,
             schema: Some(schema),

@@ -142,12 +142,21 @@ pub fn produce(
         "produce.py failed; it needs `pip install 'confluent-kafka[avro,protobuf,json,schemaregistry]' grpcio-tools` (bash .ci/run does): {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let rows = std::fs::read_to_string(&expect)
-        .unwrap()
+    (event, json_lines(&expect))
+}
+
+/// A file of JSON lines (an expect file, a JsonFormat object), one value per line.
+pub fn json_lines(path: &Path) -> Vec<Value> {
+    std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
-    (event, rows)
+        .collect()
+}
+
+/// Every JSON line of every file under `root`, files in name order.
+pub fn written_lines(root: &Path) -> Vec<Value> {
+    files(root).iter().flat_map(|f| json_lines(f)).collect()
 }
 
 pub struct Run {
@@ -158,6 +167,11 @@ pub struct Run {
 
 /// `kafka-s3-sink replay` with a connector config, as users run it.
 pub fn replay(config: &Value, event: &Path, out: &Path) -> Run {
+    replay_with_env(config, event, out, &[])
+}
+
+/// [`replay`] with extra environment variables (AWS settings for a loopback server).
+pub fn replay_with_env(config: &Value, event: &Path, out: &Path, env: &[(&str, &str)]) -> Run {
     let cfg = out.with_extension("config.json");
     std::fs::write(
         &cfg,
@@ -171,6 +185,7 @@ pub fn replay(config: &Value, event: &Path, out: &Path) -> Run {
         .arg(out)
         .arg(event)
         .env("RUST_LOG", "info")
+        .envs(env.iter().copied())
         .output()
         .unwrap();
     Run {
