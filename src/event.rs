@@ -55,6 +55,25 @@ pub struct SinkRecord {
     pub key: Option<Vec<u8>>,
     pub value: Option<Vec<u8>>,
     pub headers: Vec<Header>,
+    /// `keySchemaMetadata`: set when the mapping's own schema registry validated the key.
+    pub key_schema: Option<SchemaMetadata>,
+    /// `valueSchemaMetadata`: set when the mapping's own schema registry validated the value.
+    pub value_schema: Option<SchemaMetadata>,
+}
+
+/// What the event-source mapping's schema registry (`SchemaRegistryConfig`, provisioned mode)
+/// adds to a record it validated: the schema's format and its id in that registry. With
+/// `EventRecordFormat: SOURCE` the key or value then arrives without the registry's framing;
+/// with `JSON` it arrives as JSON text.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SchemaMetadata {
+    /// `AVRO`, `PROTOBUF` or `JSON`.
+    #[serde(default)]
+    pub data_format: String,
+    /// A Confluent schema id (decimal) or a Glue schema version id (UUID).
+    #[serde(default)]
+    pub schema_id: String,
 }
 
 /// All records of one topic-partition in an invocation, sorted by offset.
@@ -142,6 +161,10 @@ pub struct KafkaRecord {
     pub value: Option<String>,
     #[serde(default, deserialize_with = "null_as_default")]
     pub headers: Vec<HashMap<String, Vec<i8>>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_schema_metadata: Option<SchemaMetadata>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value_schema_metadata: Option<SchemaMetadata>,
 }
 
 fn null_as_default<'de, D, T>(d: D) -> Result<T, D::Error>
@@ -173,6 +196,9 @@ impl From<aws_lambda_events::event::kafka::KafkaEvent> for KafkaEvent {
                             key: r.key,
                             value: r.value,
                             headers: r.headers,
+                            // `aws_lambda_events` does not carry the mapping's schema metadata.
+                            key_schema_metadata: None,
+                            value_schema_metadata: None,
                         })
                         .collect();
                     (k, recs)
@@ -379,6 +405,8 @@ fn decode_record(
         key,
         value,
         headers,
+        key_schema: record.key_schema_metadata.clone(),
+        value_schema: record.value_schema_metadata.clone(),
     })
 }
 
@@ -388,6 +416,32 @@ mod tests {
 
     fn event(json: &str) -> KafkaEvent {
         parse_event_json(json.as_bytes()).unwrap()
+    }
+
+    #[test]
+    fn schema_registry_metadata_is_kept_when_present() {
+        // The shape of a record validated by the mapping's schema registry (AWS Lambda
+        // "Using schema registries with Kafka event sources": keySchemaMetadata and
+        // valueSchemaMetadata with dataFormat and schemaId).
+        let e = event(
+            r#"{"eventSource":"aws:kafka","records":{"t-0":[
+              {"topic":"t","partition":0,"offset":1,"timestamp":1,"timestampType":"CREATE_TIME","key":"aw==","value":"eA==","headers":[],
+               "keySchemaMetadata":{"dataFormat":"JSON","schemaId":"key-1"},
+               "valueSchemaMetadata":{"dataFormat":"AVRO","schemaId":"17"}},
+              {"topic":"t","partition":0,"offset":2,"timestamp":1,"timestampType":"CREATE_TIME","value":"eA==","headers":[]}
+            ]}}"#,
+        );
+        let batches = decode(&e).unwrap();
+        let r = &batches[0].records;
+        assert_eq!(
+            r[0].value_schema,
+            Some(SchemaMetadata {
+                data_format: "AVRO".into(),
+                schema_id: "17".into()
+            })
+        );
+        assert_eq!(r[0].key_schema.as_ref().unwrap().schema_id, "key-1");
+        assert_eq!((&r[1].key_schema, &r[1].value_schema), (&None, &None));
     }
 
     #[test]

@@ -333,7 +333,8 @@ impl Sink {
     /// A sink writing to `store`.
     pub fn new(config: Arc<Config>, store: Arc<dyn ObjectStore>) -> Sink {
         let registries =
-            Registries::new(config.key_registry.as_ref(), config.value_registry.as_ref());
+            Registries::new(config.key_registry.as_ref(), config.value_registry.as_ref())
+                .with_record_format(config.event_record_format);
         Sink {
             config,
             store,
@@ -746,8 +747,14 @@ impl Sink {
         let mut key = None;
         let convert = |converter: Converter, bytes: Option<&[u8]>, side: Side| {
             let prefix = side.converter_key();
+            let meta = match side {
+                Side::Key => record.key_schema.as_ref(),
+                Side::Value => record.value_schema.as_ref(),
+            };
             match converter {
-                Converter::Registry(t) => registry::convert(t, bytes, side, &batch.topic, schemas),
+                Converter::Registry(t) => {
+                    registry::convert(t, bytes, meta, side, &batch.topic, schemas)
+                }
                 c => c.convert(bytes, prefix),
             }
             .map_err(|error| RecordFailure::Convert {

@@ -614,6 +614,7 @@ pub mod model {
                             key: None,
                             value: Some(STANDARD.encode(r.value_bytes())),
                             headers: Vec::new(),
+                            ..Default::default()
                         })
                         .collect()
                 })

@@ -82,6 +82,8 @@ fn a_parsed_offset_past_the_last_date_is_an_error_not_a_panic() {
             key: None,
             value: None,
             headers: Vec::new(),
+            key_schema: None,
+            value_schema: None,
         };
         let value = Converted {
             data: json!({ "ts": text }),

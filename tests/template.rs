@@ -443,6 +443,10 @@ fn scenarios() -> Vec<(&'static str, Vec<(&'static str, &'static str)>)> {
                 ("ConfigSecretArns", CONFIG_SECRET),
                 ("ConfigParameterArns", CONFIG_PARAMETER),
                 ("ConfigKmsKeyArn", KMS_ARN),
+                (
+                    "MappingSchemaRegistryUri",
+                    "arn:aws:glue:us-east-1:111122223333:registry/orders-registry",
+                ),
             ]),
         ),
         (
@@ -457,6 +461,11 @@ fn scenarios() -> Vec<(&'static str, Vec<(&'static str, &'static str)>)> {
                 ("SubnetIds", "subnet-0a,subnet-0b,subnet-0c"),
                 ("SecurityGroupId", "sg-0123456789abcdef0"),
                 ("OnFailureDestinationArn", S3_FAILURE_ARN),
+                ("MappingSchemaRegistryUri", "https://registry.internal:8081"),
+                (
+                    "MappingSchemaRegistrySecretArn",
+                    "arn:aws:secretsmanager:us-east-1:111122223333:secret:registry-basic-AbCdEf",
+                ),
             ]),
         ),
         (
@@ -820,7 +829,10 @@ fn check_mapping(id: &str, m: &Value, own: &[&str], consumer_config: &str) {
         .unwrap_or_else(|| panic!("{id}: {consumer_config} missing"));
     assert_eq!(
         keys_of(group),
-        BTreeSet::from(["ConsumerGroupId".to_owned()]),
+        BTreeSet::from([
+            "ConsumerGroupId".to_owned(),
+            "SchemaRegistryConfig".to_owned()
+        ]),
         "{id}: {consumer_config}"
     );
     for d in branches(&p["DestinationConfig"]) {
@@ -1164,14 +1176,14 @@ fn kms_and_secrets_are_granted_on_the_given_arns_only() {
             given("ConfigKmsKeyArn").into_iter().collect::<Vec<_>>(),
             "{name}: KMS for config values"
         );
-        assert_eq!(
-            secrets,
-            given("SaslScramSecretArn")
-                .into_iter()
-                .chain(given("ConfigSecretArns"))
-                .collect::<Vec<_>>(),
-            "{name}: secrets"
-        );
+        secrets.sort();
+        let mut want: Vec<&str> = given("SaslScramSecretArn")
+            .into_iter()
+            .chain(given("ConfigSecretArns"))
+            .chain(given("MappingSchemaRegistrySecretArn"))
+            .collect();
+        want.sort();
+        assert_eq!(secrets, want, "{name}: secrets");
     }
 }
 
@@ -1340,4 +1352,91 @@ fn config_provider_grants_are_exactly_the_listed_secrets_and_parameters() {
     );
     assert_eq!(grants(&listed, "ssm:GetParameter"), [CONFIG_PARAMETER]);
     assert_eq!(grants(&listed, "kms:Decrypt"), [KMS_ARN]);
+}
+
+#[test]
+fn the_mappings_schema_registry_is_configured_granted_and_told_to_the_sink() {
+    let t = template();
+    const GLUE_REGISTRY: &str = "arn:aws:glue:us-east-1:111122223333:registry/orders-registry";
+    const REGISTRY_SECRET: &str =
+        "arn:aws:secretsmanager:us-east-1:111122223333:secret:registry-basic-AbCdEf";
+    // Off by default: no SchemaRegistryConfig, no variable, no grant.
+    let resources = Stack::new(&t, &scenarios()[0].1).resources();
+    let msk = &resources["MskEventSourceMapping"]["Properties"];
+    assert!(
+        msk.get("AmazonManagedKafkaEventSourceConfig").is_none(),
+        "{msk}"
+    );
+    assert!(!environment(&resources).contains_key("S3_SINK_LAMBDA_EVENT_RECORD_FORMAT"));
+
+    // A Glue registry, SOURCE, keys validated too, on the MSK mapping.
+    let mut params = scenarios()[0].1.clone();
+    params.extend([
+        ("MappingSchemaRegistryUri", GLUE_REGISTRY),
+        ("MappingEventRecordFormat", "SOURCE"),
+        ("MappingValidatesKey", "true"),
+    ]);
+    let resources = Stack::new(&t, &params).resources();
+    let config =
+        &resources["MskEventSourceMapping"]["Properties"]["AmazonManagedKafkaEventSourceConfig"];
+    assert_eq!(
+        config,
+        &json!({"SchemaRegistryConfig": {
+            "SchemaRegistryURI": GLUE_REGISTRY,
+            "EventRecordFormat": "SOURCE",
+            "SchemaValidationConfigs": [{"Attribute": "KEY"}, {"Attribute": "VALUE"}]
+        }})
+    );
+    assert_eq!(
+        environment(&resources)["S3_SINK_LAMBDA_EVENT_RECORD_FORMAT"],
+        "SOURCE"
+    );
+    let glue: Vec<(Vec<String>, Vec<String>)> = statements(&resources)
+        .into_iter()
+        .filter(|(_, s)| strings(&s["Action"]).iter().any(|a| a.starts_with("glue:")))
+        .map(|(_, s)| (strings(&s["Action"]), strings(&s["Resource"])))
+        .collect();
+    assert_eq!(
+        glue,
+        vec![(
+            vec![
+                "glue:GetRegistry".to_owned(),
+                "glue:GetSchemaVersion".to_owned()
+            ],
+            vec![
+                GLUE_REGISTRY.to_owned(),
+                "arn:aws:glue:us-east-1:111122223333:schema/orders-registry/*".to_owned()
+            ]
+        )]
+    );
+
+    // A Confluent registry with basic auth, JSON, on the self-managed mapping.
+    let params = scenarios()[2].1.clone();
+    assert!(params.contains(&("MappingSchemaRegistrySecretArn", REGISTRY_SECRET)));
+    let resources = Stack::new(&t, &params).resources();
+    let config = &resources["SelfManagedEventSourceMapping"]["Properties"]["SelfManagedKafkaEventSourceConfig"];
+    assert_eq!(
+        config,
+        &json!({"SchemaRegistryConfig": {
+            "SchemaRegistryURI": "https://registry.internal:8081",
+            "EventRecordFormat": "JSON",
+            "AccessConfigs": [{"Type": "BASIC_AUTH", "URI": REGISTRY_SECRET}],
+            "SchemaValidationConfigs": [{"Attribute": "VALUE"}]
+        }})
+    );
+    let secret_reads: Vec<Vec<String>> = statements(&resources)
+        .into_iter()
+        .filter(|(_, s)| strings(&s["Resource"]).contains(&REGISTRY_SECRET.to_owned()))
+        .map(|(_, s)| strings(&s["Action"]))
+        .collect();
+    assert_eq!(
+        secret_reads,
+        vec![vec!["secretsmanager:GetSecretValue".to_owned()]]
+    );
+    assert!(
+        !statements(&resources)
+            .iter()
+            .any(|(_, s)| strings(&s["Action"]).iter().any(|a| a.starts_with("glue:"))),
+        "no Glue access for a Confluent registry"
+    );
 }

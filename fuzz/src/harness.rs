@@ -652,6 +652,8 @@ fn extract_string(extractor: &TimestampExtractor, input: &str) {
         key: None,
         value: None,
         headers: Vec::new(),
+        key_schema: None,
+        value_schema: None,
     };
     let value = Converted {
         data: json!({ "ts": input }),
@@ -751,6 +753,8 @@ fn convert_checked(converter: Converter, data: &[u8]) {
         key: None,
         value: Some(data.to_vec()),
         headers: Vec::new(),
+        key_schema: None,
+        value_schema: None,
     };
     let view = RecordView {
         partition: 0,

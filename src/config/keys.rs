@@ -534,6 +534,12 @@ pub const KEYS: &[KeySpec] = &[
         "Return `batchItemFailures` naming each failed partition's first offset, so the other partitions of the batch commit. Only together with `FunctionResponseTypes: [ReportBatchItemFailures]` on the mapping: without it Lambda ignores the list and the failed records are skipped.",
         Some("This sink's own key."),
     ),
+    used(
+        "lambda.event.record.format",
+        None,
+        "How the event-source mapping's own schema registry (`SchemaRegistryConfig`, provisioned mode) delivers the keys and values it validated, as its `EventRecordFormat`: `JSON` (JSON text: read by `JsonConverter` as before, or typed by the schema `schemaId` names when the converter is a schema-registry converter) or `SOURCE` (the source encoding without the registry framing, decoded with the schema `schemaId` names). Needed only when a schema-registry converter meets records carrying `keySchemaMetadata`/`valueSchemaMetadata`.",
+        Some("This sink's own key."),
+    ),
     ignored("name", "connector name; the function name plays this role"),
     ignored("connector.class", NOT_IN_LAMBDA),
     ignored(

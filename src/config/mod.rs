@@ -28,6 +28,7 @@ use crate::registry::json_schema::JsonSchemaDataOptions;
 use crate::registry::{
     AvroDataOptions, RegistryAuth, RegistrySettings, SchemaType, SubjectStrategy,
 };
+use crate::registry::{EVENT_RECORD_FORMAT_KEY, EventRecordFormat};
 use keys::{IGNORED_PREFIXES, KeyRole, is_secret, spec, suggestion};
 pub use source::{Origin, RawConfig};
 
@@ -181,6 +182,9 @@ pub struct Config {
     pub upload_concurrency: usize,
     pub deadline_margin_ms: u64,
     pub partial_batch_response: bool,
+    /// `lambda.event.record.format`: how the mapping's own schema registry delivers the
+    /// records it validated.
+    pub event_record_format: Option<EventRecordFormat>,
     /// `rotate.file.on.partition.change` with `rotate.interval.ms`: files are runs of
     /// consecutive records (see [`crate::plan::plan_files`]).
     pub rotate_on_partition_change: bool,
@@ -832,6 +836,16 @@ impl Config {
             )
             .unwrap_or(3000);
         let partial_batch_response = r.boolean("lambda.partial.batch.response").unwrap_or(false);
+        let event_record_format = r.string(EVENT_RECORD_FORMAT_KEY).and_then(|text| {
+            let parsed = EventRecordFormat::parse(&text);
+            if parsed.is_none() {
+                r.error(
+                    EVENT_RECORD_FORMAT_KEY,
+                    format!("{text:?} is not JSON or SOURCE (the mapping's EventRecordFormat)"),
+                );
+            }
+            parsed
+        });
 
         if !r.errors.is_empty() {
             return Err(ConfigError { errors: r.errors });
@@ -858,6 +872,7 @@ impl Config {
             upload_concurrency,
             deadline_margin_ms,
             partial_batch_response,
+            event_record_format,
             rotate_on_partition_change,
             tombstone_path,
             schema_affix,

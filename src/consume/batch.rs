@@ -67,6 +67,9 @@ impl PolledRecord {
             key: message.key().map(|k| STANDARD.encode(k)),
             value: message.payload().map(|v| STANDARD.encode(v)),
             headers,
+            // A plain mapping: the emulator has no schema registry of its own.
+            key_schema_metadata: None,
+            value_schema_metadata: None,
         };
         // The record's JSON plus the comma before it.
         let json_bytes = serde_json::to_vec(&record).map_or(0, |v| v.len()) + 1;

@@ -131,6 +131,8 @@ mod tests {
             key: None,
             value: None,
             headers: vec![],
+            key_schema: None,
+            value_schema: None,
         }
     }
 

@@ -429,6 +429,25 @@ impl AvroSchema {
         &self.connect
     }
 
+    /// Reads the JSON the event-source mapping made of an Avro payload
+    /// (`EventRecordFormat: JSON`) against this schema's Connect form, as Kafka's
+    /// `JsonConverter` reads a payload against its schema. Avro's JSON encoding wraps a union
+    /// value in an object named by its branch (`{"string": "x"}`); such wrappers are accepted
+    /// too, since the mapping's rendering of unions is not documented.
+    pub fn convert_json(&self, text: &[u8]) -> Result<Converted, ConvertError> {
+        let value: Value = serde_json::from_slice(text).map_err(|e| {
+            ConvertError::Registry(format!(
+                "the mapping's JSON rendering of the Avro value is not valid JSON: {e}"
+            ))
+        })?;
+        let value = unwrap_union_branches(value, &self.connect);
+        let data = crate::convert::conform_to_schema(value, &self.connect, "$")?;
+        Ok(Converted {
+            data,
+            schema: Some(self.connect.clone()),
+        })
+    }
+
     /// Decodes one payload (after the 5-byte header) into Connect data.
     pub fn convert(&self, payload: &[u8]) -> Result<Converted, ConvertError> {
         let mut cursor = payload;
@@ -1069,8 +1088,92 @@ fn to_data(node: &Node, v: Avro, path: &Path<'_>) -> Result<Value, String> {
     })
 }
 
+/// Removes Avro JSON-encoding union wrappers (`{"branch": value}`) where the Connect schema
+/// has a plain (flattened optional) type: a single-member object in place of a primitive,
+/// array or enum, a map wrapped as `{"map": ..}`, or a record wrapped by a name that is not one
+/// of its fields. A general union stays a Connect struct and keeps its member fields.
+fn unwrap_union_branches(value: Value, schema: &Value) -> Value {
+    let ty = schema.get("type").and_then(Value::as_str).unwrap_or("");
+    let value = match value {
+        Value::Object(map) if map.len() == 1 => {
+            let (k, inner) = map.iter().next().expect("one member");
+            let unwrap = match ty {
+                "struct" => {
+                    inner.is_object()
+                        && !schema
+                            .get("fields")
+                            .and_then(Value::as_array)
+                            .is_some_and(|f| f.iter().any(|f| f.get("field") == Some(&json!(k))))
+                }
+                "map" => k == "map" && inner.is_object(),
+                "" => false,
+                _ => true,
+            };
+            if unwrap {
+                map.into_iter().next().expect("one member").1
+            } else {
+                Value::Object(map)
+            }
+        }
+        other => other,
+    };
+    match (ty, value) {
+        ("struct", Value::Object(map)) => {
+            let fields = schema.get("fields").and_then(Value::as_array);
+            Value::Object(
+                map.into_iter()
+                    .map(|(k, v)| {
+                        let field = fields
+                            .and_then(|f| f.iter().find(|f| f.get("field") == Some(&json!(k))));
+                        let v = match field {
+                            Some(f) => unwrap_union_branches(v, f),
+                            None => v,
+                        };
+                        (k, v)
+                    })
+                    .collect(),
+            )
+        }
+        ("array", Value::Array(items)) => match schema.get("items") {
+            Some(s) => Value::Array(
+                items
+                    .into_iter()
+                    .map(|v| unwrap_union_branches(v, s))
+                    .collect(),
+            ),
+            None => Value::Array(items),
+        },
+        ("map", Value::Object(map)) => match schema.get("values") {
+            Some(s) => Value::Object(
+                map.into_iter()
+                    .map(|(k, v)| (k, unwrap_union_branches(v, s)))
+                    .collect(),
+            ),
+            None => Value::Object(map),
+        },
+        (_, v) => v,
+    }
+}
+
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn avro_json_union_wrappers_are_unwrapped_where_connect_has_no_union() {
+        let schema = json!({"type": "struct", "fields": [
+            {"field": "note", "type": "string", "optional": true},
+            {"field": "tags", "type": "array", "items": {"type": "string"}, "optional": true},
+            {"field": "u", "type": "struct", "name": "io.confluent.connect.avro.Union",
+             "fields": [{"field": "string", "type": "string", "optional": true},
+                        {"field": "int", "type": "int32", "optional": true}]}
+        ]});
+        let v = json!({"note": {"string": "x"}, "tags": {"array": ["a"]}, "u": {"int": 3}});
+        assert_eq!(
+            unwrap_union_branches(v, &schema),
+            json!({"note": "x", "tags": ["a"], "u": {"int": 3}}),
+            "a general union stays a Connect struct with its member fields"
+        );
+    }
     use super::*;
 
     fn schema(text: &str) -> AvroSchema {

@@ -25,7 +25,7 @@ use std::sync::Arc;
 pub use client::{FetchError, RegistryClient};
 
 use crate::convert::{ConvertError, Converted};
-use crate::event::PartitionBatch;
+use crate::event::{PartitionBatch, SchemaMetadata};
 
 /// Which serializer's payloads a converter reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -140,6 +140,17 @@ impl Decoder {
             Decoder::Avro(s) => s.convert(payload),
             Decoder::Protobuf(s) => s.convert(payload),
             Decoder::Json(s) => s.convert(payload),
+        }
+    }
+
+    /// Converts the JSON text the event-source mapping made of a payload written with this
+    /// schema (`EventRecordFormat: JSON`), typed by the schema rather than inferred.
+    pub fn convert_json(&self, text: &[u8]) -> Result<Converted, ConvertError> {
+        match self {
+            Decoder::Avro(s) => s.convert_json(text),
+            Decoder::Protobuf(s) => s.convert_json(text),
+            // JSON Schema payloads are JSON text already.
+            Decoder::Json(s) => s.convert(text),
         }
     }
 }
@@ -281,6 +292,29 @@ pub struct ResolvedSchema {
     pub decoder: Decoder,
 }
 
+/// How the event-source mapping's own schema registry hands over the records it validated
+/// (`EventRecordFormat`), as `lambda.event.record.format` tells the sink.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventRecordFormat {
+    /// The key or value arrives as JSON text, decoded by the mapping.
+    Json,
+    /// The key or value arrives in its source format, without the registry's framing.
+    Source,
+}
+
+impl EventRecordFormat {
+    pub fn parse(text: &str) -> Option<EventRecordFormat> {
+        match text.to_ascii_uppercase().as_str() {
+            "JSON" => Some(EventRecordFormat::Json),
+            "SOURCE" => Some(EventRecordFormat::Source),
+            _ => None,
+        }
+    }
+}
+
+/// The config key that says how the mapping hands over validated records.
+pub const EVENT_RECORD_FORMAT_KEY: &str = "lambda.event.record.format";
+
 /// A schema's id in its registry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum SchemaId {
@@ -305,6 +339,8 @@ pub struct BatchSchemas {
     found: HashMap<(Side, SchemaId, String), Result<Arc<ResolvedSchema>, String>>,
     /// The converters that read Glue framing.
     glue_sides: Vec<Side>,
+    /// `lambda.event.record.format`, for records the mapping's schema registry validated.
+    record_format: Option<EventRecordFormat>,
 }
 
 impl BatchSchemas {
@@ -347,6 +383,32 @@ impl Backend {
             Backend::Glue(_) => glue::framing(bytes).ok().map(|(id, _)| SchemaId::Glue(id)),
         }
     }
+
+    fn is_glue(&self) -> bool {
+        matches!(self, Backend::Glue(_))
+    }
+}
+
+/// The id a record's `keySchemaMetadata` / `valueSchemaMetadata` names, in the registry the
+/// converter reads: a decimal id for the Confluent Schema Registry, a schema version UUID for
+/// the Glue Schema Registry.
+fn metadata_id(meta: &SchemaMetadata, glue: bool) -> Result<SchemaId, String> {
+    let text = meta.schema_id.trim();
+    if glue {
+        uuid::Uuid::parse_str(text)
+            .map(|u| SchemaId::Glue(*u.as_bytes()))
+            .map_err(|_| {
+                format!(
+                    "schemaId {text:?} of the mapping's schema metadata is not a Glue schema version id (a UUID), but the converter reads the Glue Schema Registry"
+                )
+            })
+    } else {
+        text.parse::<u32>().map(SchemaId::Confluent).map_err(|_| {
+            format!(
+                "schemaId {text:?} of the mapping's schema metadata is not a Confluent schema id (a number), but the converter reads a Confluent Schema Registry"
+            )
+        })
+    }
 }
 
 /// The registry clients of the key and value converters.
@@ -354,6 +416,7 @@ impl Backend {
 pub struct Registries {
     key: Option<Backend>,
     value: Option<Backend>,
+    record_format: Option<EventRecordFormat>,
 }
 
 impl Registries {
@@ -365,7 +428,17 @@ impl Registries {
             Some(v) if v.settings() == s => v.clone(),
             _ => Backend::new(s),
         });
-        Registries { key, value }
+        Registries {
+            key,
+            value,
+            record_format: None,
+        }
+    }
+
+    /// The same clients, told how the mapping hands over the records it validated.
+    pub fn with_record_format(mut self, format: Option<EventRecordFormat>) -> Registries {
+        self.record_format = format;
+        self
     }
 
     /// Whether any converter reads a registry.
@@ -395,11 +468,16 @@ impl Registries {
             };
             for batch in batches {
                 for r in &batch.records {
-                    let bytes = match side {
-                        Side::Key => r.key.as_deref(),
-                        Side::Value => r.value.as_deref(),
+                    let (bytes, meta) = match side {
+                        Side::Key => (r.key.as_deref(), r.key_schema.as_ref()),
+                        Side::Value => (r.value.as_deref(), r.value_schema.as_ref()),
                     };
-                    if let Some(id) = bytes.and_then(|b| backend.id_of(b)) {
+                    let id = match meta {
+                        // Validated by the mapping's registry: the id is in the metadata.
+                        Some(m) if bytes.is_some() => metadata_id(m, backend.is_glue()).ok(),
+                        _ => bytes.and_then(|b| backend.id_of(b)),
+                    };
+                    if let Some(id) = id {
                         wanted.insert((side, id, batch.topic.clone()));
                     }
                 }
@@ -428,20 +506,29 @@ impl Registries {
             .into_iter()
             .filter(|s| matches!(self.client(*s), Some(Backend::Glue(_))))
             .collect();
-        Ok(BatchSchemas { found, glue_sides })
+        Ok(BatchSchemas {
+            found,
+            glue_sides,
+            record_format: self.record_format,
+        })
     }
 }
 
-/// Converts one registry-framed key or value with the schemas of its batch.
+/// Converts one key or value with the schemas of its batch: registry-framed, or, when `meta`
+/// (the mapping's schema metadata) is set, as the mapping's schema registry handed it over.
 pub fn convert(
     schema_type: SchemaType,
     bytes: Option<&[u8]>,
+    meta: Option<&SchemaMetadata>,
     side: Side,
     topic: &str,
     schemas: &BatchSchemas,
 ) -> Result<Option<Converted>, ConvertError> {
     let Some(bytes) = bytes else { return Ok(None) };
     let glue = schemas.glue_sides.contains(&side);
+    if let Some(meta) = meta {
+        return convert_validated(schema_type, bytes, meta, side, topic, schemas, glue).map(Some);
+    }
     let (id, payload): (SchemaId, std::borrow::Cow<'_, [u8]>) = if glue {
         let (id, payload) = glue::framing(bytes)?;
         (SchemaId::Glue(id), payload)
@@ -449,6 +536,18 @@ pub fn convert(
         let (id, payload) = framing(bytes)?;
         (SchemaId::Confluent(id), std::borrow::Cow::Borrowed(payload))
     };
+    let resolved = lookup(schema_type, id, side, topic, schemas)?;
+    resolved.decoder.convert(&payload).map(Some)
+}
+
+/// The resolved schema `id` of the batch, checked to be of the converter's type.
+fn lookup<'a>(
+    schema_type: SchemaType,
+    id: SchemaId,
+    side: Side,
+    topic: &str,
+    schemas: &'a BatchSchemas,
+) -> Result<&'a Arc<ResolvedSchema>, ConvertError> {
     let resolved = match schemas.get(side, id, topic) {
         Some(Ok(s)) => s,
         Some(Err(reason)) => return Err(ConvertError::Registry(reason.clone())),
@@ -468,5 +567,82 @@ pub fn convert(
             schema_type.converter_class()
         )));
     }
-    resolved.decoder.convert(&payload).map(Some)
+    Ok(resolved)
+}
+
+/// A key or value the mapping's schema registry validated: the schema named by its metadata,
+/// the bytes as `EventRecordFormat` delivers them (JSON text, or the source encoding without
+/// the registry's framing).
+fn convert_validated(
+    schema_type: SchemaType,
+    bytes: &[u8],
+    meta: &SchemaMetadata,
+    side: Side,
+    topic: &str,
+    schemas: &BatchSchemas,
+    glue: bool,
+) -> Result<Converted, ConvertError> {
+    let err = |m: String| ConvertError::Registry(m);
+    let field = match side {
+        Side::Key => "keySchemaMetadata",
+        Side::Value => "valueSchemaMetadata",
+    };
+    let Some(format) = schemas.record_format else {
+        return Err(err(format!(
+            "the record carries {field} (the event-source mapping validated it against its schema registry), so {EVENT_RECORD_FORMAT_KEY} must say how the mapping delivers it: JSON or SOURCE, as its EventRecordFormat"
+        )));
+    };
+    // The mapping names the formats as the registry does (`AVRO`, `PROTOBUF`, `JSON`).
+    let data_format = meta.data_format.to_ascii_uppercase();
+    if SchemaType::from_registry_name(Some(&data_format)) != Some(schema_type) {
+        return Err(err(format!(
+            "{field}.dataFormat is {:?}, but {} is {}, which reads {}",
+            meta.data_format,
+            side.converter_key(),
+            schema_type.converter_class(),
+            schema_type.registry_name()
+        )));
+    }
+    let id = metadata_id(meta, glue).map_err(err)?;
+    let resolved = lookup(schema_type, id, side, topic, schemas)?;
+    match format {
+        EventRecordFormat::Source => resolved.decoder.convert(bytes),
+        EventRecordFormat::Json => resolved.decoder.convert_json(bytes),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn metadata_ids_are_read_for_the_registry_the_converter_reads() {
+        let meta = |id: &str| SchemaMetadata {
+            data_format: "AVRO".into(),
+            schema_id: id.into(),
+        };
+        assert_eq!(metadata_id(&meta("17"), false), Ok(SchemaId::Confluent(17)));
+        let glue = metadata_id(&meta("b7b4a7f0-9c96-4e4a-a687-fb5de9ef0c63"), true).unwrap();
+        assert_eq!(
+            glue.to_string(),
+            "Glue schema version b7b4a7f0-9c96-4e4a-a687-fb5de9ef0c63"
+        );
+        let e = metadata_id(&meta("b7b4a7f0-9c96-4e4a-a687-fb5de9ef0c63"), false).unwrap_err();
+        assert!(e.contains("not a Confluent schema id"), "{e}");
+        let e = metadata_id(&meta("17"), true).unwrap_err();
+        assert!(e.contains("not a Glue schema version id"), "{e}");
+    }
+
+    #[test]
+    fn record_formats_parse_as_the_mapping_spells_them() {
+        assert_eq!(
+            EventRecordFormat::parse("JSON"),
+            Some(EventRecordFormat::Json)
+        );
+        assert_eq!(
+            EventRecordFormat::parse("source"),
+            Some(EventRecordFormat::Source)
+        );
+        assert_eq!(EventRecordFormat::parse("AVRO"), None);
+    }
 }

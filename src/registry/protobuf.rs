@@ -177,6 +177,41 @@ impl ProtobufSchema {
     }
 }
 
+impl ProtobufSchema {
+    /// Reads the JSON the event-source mapping made of a Protobuf payload
+    /// (`EventRecordFormat: JSON`) as proto3 JSON (field JSON names or proto names, enums by
+    /// name or number, 64-bit integers as text or numbers, well-known types in their JSON
+    /// forms) into the schema's first message, which is the message the subject names: the
+    /// metadata carries no message indexes.
+    pub fn convert_json(&self, text: &[u8]) -> Result<Converted, ConvertError> {
+        let err = |m: String| ConvertError::Registry(m);
+        let desc = self
+            .messages
+            .get(&vec![0])
+            .ok_or_else(|| err("the schema defines no message".to_owned()))?;
+        let mut de = serde_json::Deserializer::from_slice(text);
+        let options = prost_reflect::DeserializeOptions::new().deny_unknown_fields(false);
+        let message = DynamicMessage::deserialize_with_options(desc.clone(), &mut de, &options)
+            .and_then(|m| de.end().map(|()| m))
+            .map_err(|e| {
+                err(format!(
+                    "the mapping's JSON rendering of the Protobuf value does not read as {}: {e}",
+                    desc.full_name()
+                ))
+            })?;
+        let schema = self
+            .connect
+            .get(desc.full_name())
+            .cloned()
+            .ok_or_else(|| err(format!("{} has no Connect schema", desc.full_name())))?;
+        let data = message_data(&message, "$").map_err(err)?;
+        Ok(Converted {
+            data,
+            schema: Some(schema),
+        })
+    }
+}
+
 /// Reads a zigzag varint.
 fn varint(bytes: &[u8]) -> Result<(i64, &[u8]), String> {
     let mut n: u64 = 0;

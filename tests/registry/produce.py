@@ -3,7 +3,8 @@
 
     produce.py --registry URL [--basic-auth USER:PASSWORD | --bearer TOKEN]
                --kind KIND --topic TOPIC --count N [--partitions 1] [--evolve-at K]
-               [--bad MODE] [--skip-known-types] --event OUT.json --expect EXPECT.jsonl
+               [--bad MODE] [--skip-known-types] [--mapping json|source]
+               --event OUT.json --expect EXPECT.jsonl
 
 Keys and values are serialized by confluent_kafka.schema_registry's AvroSerializer,
 ProtobufSerializer and JSONSerializer (its JSON Schema serializer) against the registry at
@@ -62,6 +63,21 @@ when --partitions is 1), and leaves the rest valid:
               decodes under no schema here: fe ff ff ff 0f de ad be ef (an Avro string or
               bytes length of 2^31-1 / union branch 2^31-1; a Protobuf tag with wire type 6;
               not UTF-8 for JSON)
+
+--mapping MODE writes the event as a Lambda event-source mapping with its own schema registry
+(SchemaRegistryConfig, provisioned mode) delivers it: each key and value carries
+keySchemaMetadata / valueSchemaMetadata {"dataFormat": AVRO|PROTOBUF|JSON, "schemaId": the
+Confluent id as text}, and the payload is
+  source  the source encoding without the registry framing: magic byte and schema id removed;
+          a Protobuf value keeps its message-index varints, as in the Confluent-registry
+          SOURCE events of aws-powertools/powertools-lambda-python's Kafka consumer tests
+          (tests/functional/kafka_consumer/_protobuf/test_kafka_consumer_with_protobuf.py)
+  json    JSON text of the value as Confluent's own deserializer (AvroDeserializer,
+          ProtobufDeserializer + json_format.MessageToJson) reads it back: Avro decimals as
+          JSON numbers, timestamp-millis as epoch milliseconds, dates as epoch days, bytes as
+          base64; Protobuf as proto3 JSON. (The mapping's exact JSON rendering is not
+          documented; these are the conventions the sink reads.)
+With --bad unknown-id the corrupted record's schemaId is the unknown id instead.
 
 EXPECT.jsonl has one JSON object per record, in production order (i = 0..N-1):
   {"i", "partition", "offset", "timestamp", "key", "value", "schema_id", "schema_version",
@@ -649,6 +665,48 @@ def deterministic_protobuf(payload, message):
     return header + again
 
 
+DATA_FORMATS = {"avro-orders": "AVRO", "avro-debezium": "AVRO", "protobuf-orders": "PROTOBUF",
+                "jsonschema-orders": "JSON"}
+
+
+def mapping_jsonable(v):
+    """JSON conventions of --mapping json for values read back by Confluent's deserializers."""
+    import datetime
+    if isinstance(v, datetime.datetime):
+        return int(v.timestamp() * 1000)
+    if isinstance(v, datetime.date):
+        return (v - datetime.date(1970, 1, 1)).days
+    if isinstance(v, decimal.Decimal):
+        return float(v) if v == v.to_integral_value() else json.loads(str(v))
+    if isinstance(v, (bytes, bytearray)):
+        return base64.b64encode(bytes(v)).decode("ascii")
+    if isinstance(v, dict):
+        return {k: mapping_jsonable(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [mapping_jsonable(x) for x in v]
+    return v
+
+
+def as_mapping(args, client, payload, protobuf, field, message, bad=None):
+    """(payload, metadata) as --mapping delivers a framed key or value."""
+    _, body, schema_id, _ = split_framing(payload, protobuf)
+    if bad == "unknown-id":
+        schema_id = UNKNOWN_ID
+    meta = {"dataFormat": DATA_FORMATS[args.kind], "schemaId": str(schema_id)}
+    if args.mapping == "source":
+        # The magic byte and id go; Protobuf message indexes stay (see --mapping).
+        return payload[5:], meta
+    ctx = SerializationContext(args.topic, field)
+    if protobuf:
+        from google.protobuf import json_format
+        return json_format.MessageToJson(message, indent=None).encode(), meta
+    if args.kind == "jsonschema-orders":
+        return body, meta
+    from confluent_kafka.schema_registry.avro import AvroDeserializer
+    value = AvroDeserializer(client)(payload, ctx)
+    return json.dumps(mapping_jsonable(value), ensure_ascii=False).encode(), meta
+
+
 def subject_versions(client, subject):
     """schema id -> version in subject (GET /subjects/..., never /schemas/ids/...)."""
     out = {}
@@ -676,6 +734,8 @@ def main(argv=None):
     p.add_argument("--bad", choices=BAD_MODES)
     p.add_argument("--skip-known-types", action="store_true",
                    help="protobuf-orders: do not register google/protobuf/* imports as references")
+    p.add_argument("--mapping", choices=("json", "source"),
+                   help="deliver as an event-source mapping with its own schema registry")
     p.add_argument("--event", required=True, metavar="OUT.json")
     p.add_argument("--expect", required=True, metavar="EXPECT.jsonl")
     args = p.parse_args(argv)
@@ -684,6 +744,8 @@ def main(argv=None):
         p.error("--count and --partitions must be >= 1")
     if args.evolve_at is not None and args.kind != "avro-orders":
         p.error("--evolve-at is for --kind avro-orders")
+    if args.mapping and args.bad not in (None, "unknown-id"):
+        p.error("--mapping takes --bad unknown-id only")
     if args.bad and args.count <= args.partitions:
         p.error("--bad needs a record at partition 0 offset 1: --count > --partitions")
 
@@ -751,15 +813,25 @@ def main(argv=None):
                 sys.exit("produce.py: the record at partition 0 offset 1 is a tombstone; cannot corrupt it")
             value_bytes = corrupt(value_bytes, args.bad, protobuf)
             line["bad"] = args.bad
+        key_bytes = r["key_bytes"]
+        metadata = {}
+        if args.mapping:
+            key_bytes, metadata["keySchemaMetadata"] = as_mapping(
+                args, client, key_bytes, protobuf, MessageField.KEY, it.get("key_obj"))
+            if value_bytes is not None:
+                value_bytes, metadata["valueSchemaMetadata"] = as_mapping(
+                    args, client, r["value_bytes"], protobuf, MessageField.VALUE, it.get("value_obj"),
+                    bad=line.get("bad"))
         records.setdefault("%s-%d" % (args.topic, r["partition"]), []).append({
             "topic": args.topic,
             "partition": r["partition"],
             "offset": r["offset"],
             "timestamp": line["timestamp"],
             "timestampType": "CREATE_TIME",
-            "key": base64.b64encode(r["key_bytes"]).decode("ascii"),
+            "key": base64.b64encode(key_bytes).decode("ascii"),
             "value": None if value_bytes is None else base64.b64encode(value_bytes).decode("ascii"),
             "headers": [],
+            **metadata,
         })
         expect_lines.append(line)
 
