@@ -6,6 +6,7 @@
 //! the deterministic file rule, [`format`] encodes them and [`storage`] writes them. [`handler`]
 //! wires the stages; `main.rs` only wires the handler to Lambda or to the CLI.
 
+pub mod aws_error;
 pub mod config;
 #[cfg(feature = "consume")]
 pub mod consume;

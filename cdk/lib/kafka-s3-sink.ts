@@ -234,7 +234,9 @@ export interface KafkaS3SinkProps {
   readonly onFailure?: FailureDestination;
   /**
    * The mapping's schema registry (`ConfluentSchemaRegistry` or `GlueSchemaRegistry` of
-   * `aws-lambda-event-sources`), which grants its own access.
+   * `aws-lambda-event-sources`), which grants its own access. When a schema-registry
+   * converter reads the records it validated, the connector config must say how the mapping
+   * delivers them: `lambda.event.record.format` set to the registry's `eventRecordFormat`.
    *
    * @default - none
    */
@@ -331,6 +333,14 @@ export class KafkaS3Sink extends Construct {
     if (partial === 'true' && !reportBatchItemFailures) {
       errors.push(
         'lambda.partial.batch.response: true needs the mapping to report batch item failures; without it Lambda ignores the list and skips the failed records: set `reportBatchItemFailures` instead',
+      );
+    }
+
+    const converter = passed.get('value.converter')?.trim() ?? '';
+    const registryConverter = /(AvroConverter|ProtobufConverter|JsonSchemaConverter|ProtobufSchemaConverter)$/.test(converter);
+    if (props.schemaRegistry && registryConverter && (passed.get('lambda.event.record.format')?.trim() ?? '') === '') {
+      errors.push(
+        `lambda.event.record.format: required with schemaRegistry and value.converter ${converter}: set it to the registry's eventRecordFormat (JSON or SOURCE)`,
       );
     }
 
@@ -497,6 +507,23 @@ export class KafkaS3Sink extends Construct {
    */
   public grantParameterRead(parameter: ssm.IParameter): iam.Grant {
     return parameter.grantRead(this.role);
+  }
+
+  /**
+   * Lets the function read schema versions of an AWS Glue Schema Registry, for the Glue
+   * converters (`AWSKafkaAvroConverter` and its JSON Schema and Protobuf siblings):
+   * `glue:GetSchemaVersion` on the registry and its schemas, nothing else.
+   */
+  public grantGlueSchemaRead(registryName: string): iam.Grant {
+    const stack = Stack.of(this);
+    return iam.Grant.addToPrincipal({
+      grantee: this.role,
+      actions: ['glue:GetSchemaVersion'],
+      resourceArns: [
+        stack.formatArn({ service: 'glue', resource: 'registry', resourceName: registryName }),
+        stack.formatArn({ service: 'glue', resource: 'schema', resourceName: `${registryName}/*` }),
+      ],
+    });
   }
 
   /** A metric of the function's Embedded Metric Format line (`RecordsIn`, `RecordsWritten`, ...). */

@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, type Stack } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -88,6 +88,40 @@ describe('MSK mapping', () => {
           SchemaValidationConfigs: [{ Attribute: 'VALUE' }],
         },
       },
+    });
+  });
+});
+
+describe('schema registry with a schema-registry converter', () => {
+  const registry = (stack: Stack) =>
+    new ConfluentSchemaRegistry({
+      schemaRegistryUri: 'https://registry.example.com',
+      eventRecordFormat: lambda.EventRecordFormat.SOURCE,
+      authenticationType: lambda.KafkaSchemaRegistryAccessConfigType.BASIC_AUTH,
+      secret: secretsmanager.Secret.fromSecretCompleteArn(stack, 'RegistrySecret', 'arn:aws:secretsmanager:us-east-1:111122223333:secret:registry-AbCdEf'),
+      schemaValidationConfigs: [{ attribute: lambda.KafkaSchemaValidationAttribute.VALUE }],
+    });
+  const avro = (extra: Record<string, string> = {}) =>
+    ConnectorConfig.fromObject({
+      'flush.size': 1000,
+      topics: 'orders',
+      'value.converter': 'io.confluent.connect.avro.AvroConverter',
+      'value.converter.schema.registry.url': 'https://registry.example.com',
+      ...extra,
+    });
+
+  test('lambda.event.record.format is required, naming the key', () => {
+    const stack = newStack();
+    expect(() => mskSink({ schemaRegistry: registry(stack), connectorConfig: avro() }, stack).template).toThrow(
+      /lambda\.event\.record\.format: required with schemaRegistry and value\.converter io\.confluent\.connect\.avro\.AvroConverter/,
+    );
+  });
+
+  test('with it, the format reaches the function', () => {
+    const stack = newStack();
+    const { template } = mskSink({ schemaRegistry: registry(stack), connectorConfig: avro({ 'lambda.event.record.format': 'SOURCE' }) }, stack);
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ S3_SINK_CONFIG: Match.stringLikeRegexp('"lambda\\.event\\.record\\.format":"SOURCE"') }) },
     });
   });
 });

@@ -110,6 +110,18 @@ describe('synth-time refusals name the prop or key', () => {
     expect(resource).toMatch(/"Ref":"Topics[0-9A-F]+"/);
   });
 
+  test('grants: a Glue Schema Registry for the Glue converters, its schema versions only', () => {
+    const { sink, stack } = mskSink();
+    sink.grantGlueSchemaRead('orders-registry');
+    const template = Template.fromStack(stack);
+    const reads = statements(template).filter((s) => JSON.stringify(s.Action).includes('glue:'));
+    expect(reads).toHaveLength(1);
+    expect(reads[0].Action).toEqual('glue:GetSchemaVersion');
+    const resource = JSON.stringify(reads[0].Resource);
+    expect(resource).toContain(':registry/orders-registry');
+    expect(resource).toContain(':schema/orders-registry/*');
+  });
+
   test('checkWith runs the binary\'s check on the function\'s environment', () => {
     // A stand-in for the crate's binary: records what it got, answers like `check`.
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kafka-s3-sink-check-'));

@@ -92,23 +92,6 @@ impl AwsFetcher {
     }
 }
 
-/// An SDK error as its code and message, without the request (which names no secret value,
-/// but the message is all a user needs).
-fn sdk_error<E, R>(e: aws_sdk_ssm::error::SdkError<E, R>) -> String
-where
-    E: aws_sdk_ssm::error::ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug,
-{
-    match e.as_service_error() {
-        Some(s) => format!(
-            "{}: {}",
-            s.code().unwrap_or("error"),
-            s.message().unwrap_or("no message")
-        ),
-        None => format!("{}", aws_sdk_ssm::error::DisplayErrorContext(&e)),
-    }
-}
-
 #[async_trait::async_trait]
 impl Fetch for AwsFetcher {
     async fn secret(&self, id: &str) -> Result<String, String> {
@@ -118,7 +101,7 @@ impl Fetch for AwsFetcher {
             .secret_id(id)
             .send()
             .await
-            .map_err(sdk_error)?;
+            .map_err(|e| crate::aws_error::describe(&e, "secretsmanager:GetSecretValue"))?;
         out.secret_string().map(str::to_owned).ok_or_else(|| {
             "the secret has no SecretString (binary secrets are not supported)".to_owned()
         })
@@ -132,7 +115,7 @@ impl Fetch for AwsFetcher {
             .with_decryption(true)
             .send()
             .await
-            .map_err(sdk_error)?;
+            .map_err(|e| crate::aws_error::describe(&e, "ssm:GetParameter"))?;
         out.parameter()
             .and_then(|p| p.value())
             .map(str::to_owned)

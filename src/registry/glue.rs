@@ -163,7 +163,7 @@ impl GlueClient {
                         .and_then(|s| aws_sdk_glue::error::ProvideErrorMetadata::code(s))
                         .unwrap_or_default()
                         .to_owned();
-                    let message = format!("{}", aws_sdk_glue::error::DisplayErrorContext(&e));
+                    let message = crate::aws_error::describe(&e, "glue:GetSchemaVersion");
                     if code == "EntityNotFoundException" {
                         return Ok(Err(format!(
                             "schema version {text_id} is not in the Glue Schema Registry ({code})"

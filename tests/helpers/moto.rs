@@ -21,12 +21,19 @@ impl Drop for Moto {
 }
 
 pub fn start_moto() -> Moto {
+    start_moto_with_env(&[])
+}
+
+/// moto's server with extra environment, for example `INITIAL_NO_AUTH_ACTION_COUNT`, after
+/// which it checks every request's IAM permissions and answers `AccessDenied`.
+pub fn start_moto_with_env(env: &[(&str, &str)]) -> Moto {
     let port = TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .expect("a free port")
         .port();
     let child = Command::new("moto_server")
         .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+        .envs(env.iter().copied())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
