@@ -9,6 +9,8 @@ use std::path::Path;
 
 use serde_json::{Value, json};
 
+#[path = "helpers/moto.rs"]
+mod moto;
 #[path = "helpers/registry.rs"]
 mod registry;
 use registry::{Registry, USER_INFO, duckdb, files, json_form, produce, replay, written_lines};
@@ -316,4 +318,105 @@ fn the_shipped_json_mode_event_replays_as_the_plain_one() {
         outputs.push(written);
     }
     assert_eq!(outputs[0], outputs[1]);
+}
+
+/// A Glue-framed event as a mapping reading the Glue Schema Registry delivers it with
+/// `EventRecordFormat: SOURCE`: the 18-byte header removed (a zlib-compressed body
+/// inflated) and the schema version UUID moved to `valueSchemaMetadata`. The bodies are
+/// fastavro's, from `tests/registry/glue_produce.py`.
+fn glue_as_source(event: &Path) -> Value {
+    use base64::Engine;
+    use base64::engine::general_purpose::STANDARD;
+    use std::io::Read;
+    let mut event: Value = serde_json::from_str(&std::fs::read_to_string(event).unwrap()).unwrap();
+    for records in event["records"].as_object_mut().unwrap().values_mut() {
+        for r in records.as_array_mut().unwrap() {
+            let framed = STANDARD.decode(r["value"].as_str().unwrap()).unwrap();
+            assert_eq!(framed[0], 3, "Glue header version");
+            let id = uuid::Uuid::from_slice(&framed[2..18]).unwrap();
+            let body = match framed[1] {
+                0 => framed[18..].to_vec(),
+                5 => {
+                    let mut out = Vec::new();
+                    flate2::read::ZlibDecoder::new(&framed[18..])
+                        .read_to_end(&mut out)
+                        .unwrap();
+                    out
+                }
+                other => panic!("compression byte {other}"),
+            };
+            r["value"] = json!(STANDARD.encode(body));
+            r["valueSchemaMetadata"] = json!({"dataFormat": "AVRO", "schemaId": id.to_string()});
+        }
+    }
+    event
+}
+
+#[test]
+fn glue_source_events_decode_with_the_schema_version_their_metadata_names() {
+    let moto = moto::start_moto();
+    let dir = tempfile::tempdir().unwrap();
+    let framed = dir.path().join("gorders.json");
+    let expect_path = dir.path().join("gorders.jsonl");
+    let out = std::process::Command::new(registry::python())
+        .arg(registry::repo("tests/registry/glue_produce.py"))
+        .args([
+            "--endpoint",
+            &moto.endpoint,
+            "--topic",
+            "gorders",
+            "--count",
+            "6",
+        ])
+        .arg("--event")
+        .arg(&framed)
+        .arg("--expect")
+        .arg(&expect_path)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "glue_produce.py failed (pip install boto3 fastavro): {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let expect = registry::json_lines(&expect_path);
+    let event = dir.path().join("gorders-source.json");
+    std::fs::write(&event, glue_as_source(&framed).to_string()).unwrap();
+    let cfg = json!({
+        "topics": "gorders",
+        "s3.bucket.name": "bucket",
+        "format.class": "io.confluent.connect.s3.format.parquet.ParquetFormat",
+        "flush.size": "100",
+        "value.converter": "com.amazonaws.services.schemaregistry.kafkaconnect.AWSKafkaAvroConverter",
+        "value.converter.region": "us-east-1",
+        "value.converter.endpoint": moto.endpoint,
+        "lambda.event.record.format": "SOURCE",
+    });
+    let out = dir.path().join("parquet");
+    let run = registry::replay_with_env(
+        &cfg,
+        &event,
+        &out,
+        &[
+            ("AWS_ACCESS_KEY_ID", "testing"),
+            ("AWS_SECRET_ACCESS_KEY", "testing"),
+            ("AWS_EC2_METADATA_DISABLED", "true"),
+        ],
+    );
+    assert!(run.ok, "{}", run.stderr);
+    let types = column_types(&out);
+    assert!(
+        types.contains(&("amount".into(), "DECIMAL(10,2)".into()))
+            && types.contains(&("created_at".into(), "TIMESTAMP WITH TIME ZONE".into())),
+        "{types:?}"
+    );
+    let glob = format!("{}/**/*.parquet", out.display());
+    let rows = duckdb(&format!(
+        "SELECT order_id, CAST(amount AS VARCHAR) FROM read_parquet('{glob}', hive_partitioning=false) ORDER BY order_id"
+    ));
+    let want: Vec<Value> = expect
+        .iter()
+        .map(|r| json!([r["value"]["order_id"], r["value"]["amount"]]))
+        .collect();
+    assert_eq!(rows["rows"].as_array().unwrap(), &want);
 }
