@@ -1203,12 +1203,32 @@ fn registry_settings(r: &mut Reader<'_>, prefix: &'static str) -> Option<Registr
         let glue = GlueSettings {
             region: r.string(&key("region")).filter(|v| !v.is_empty()),
             endpoint: r.string(&key("endpoint")).filter(|v| !v.is_empty()),
+            secondary: None,
         };
         if let Some(e) = &glue.endpoint
             && reqwest::Url::parse(e).is_err()
         {
             r.error(&key("endpoint"), "is not a URL");
         }
+        // The Glue deserializer hands a record whose first byte is not its header version
+        // (3) to `secondaryDeserializer` when one is configured
+        // (GlueSchemaRegistryKafkaDeserializer.deserializeByHeaderVersionByte): a topic then
+        // mixes Glue- and Confluent-framed records, by the user's choice only.
+        let secondary_key = key("secondaryDeserializer");
+        let secondary = match r.string(&secondary_key).filter(|v| !v.is_empty()) {
+            Some(class) if class.rsplit('.').next() == Some("KafkaAvroDeserializer") => {
+                Some(Box::new(confluent_settings(r, prefix)))
+            }
+            Some(class) => {
+                r.error(
+                    &secondary_key,
+                    format!("{class:?} is not supported: the secondary deserializer may be Confluent's io.confluent.kafka.serializers.KafkaAvroDeserializer (with schema.registry.url)"),
+                );
+                None
+            }
+            None => None,
+        };
+        let glue = GlueSettings { secondary, ..glue };
         return Some(RegistrySettings {
             urls: Vec::new(),
             auth: RegistryAuth::None,
@@ -1218,6 +1238,13 @@ fn registry_settings(r: &mut Reader<'_>, prefix: &'static str) -> Option<Registr
             glue: Some(glue),
         });
     }
+    Some(confluent_settings(r, prefix))
+}
+
+/// The settings of a Confluent Schema Registry client, with Confluent's key names under
+/// `prefix` (`key.converter` or `value.converter`).
+fn confluent_settings(r: &mut Reader<'_>, prefix: &'static str) -> RegistrySettings {
+    let key = |suffix: &str| format!("{prefix}.{suffix}");
     let url_key = key("schema.registry.url");
     let urls: Vec<String> = match r.string(&url_key) {
         Some(text) => split_list(&text),
@@ -1334,14 +1361,14 @@ fn registry_settings(r: &mut Reader<'_>, prefix: &'static str) -> Option<Registr
             .unwrap_or(json_defaults.use_optional_for_nonrequired),
         flatten_singleton_unions: avro.flatten_singleton_unions,
     };
-    Some(RegistrySettings {
+    RegistrySettings {
         urls,
         auth,
         subject_strategy,
         avro,
         json,
         glue: None,
-    })
+    }
 }
 
 /// `AvroData`'s options under a converter prefix.

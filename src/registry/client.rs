@@ -80,6 +80,7 @@ pub struct RegistryClient {
     current: AtomicUsize,
     by_id: Cache<u32, Fetched>,
     by_subject_id: Cache<(String, u32), ResolvedSchema>,
+    unversioned: Cache<u32, ResolvedSchema>,
     references: Cache<(String, i64), SchemaResponse>,
 }
 
@@ -114,6 +115,7 @@ impl RegistryClient {
             current: AtomicUsize::new(0),
             by_id: Mutex::new(HashMap::new()),
             by_subject_id: Mutex::new(HashMap::new()),
+            unversioned: Mutex::new(HashMap::new()),
             references: Mutex::new(HashMap::new()),
         }
     }
@@ -314,6 +316,25 @@ impl RegistryClient {
 
     /// The schema with this id, ready to convert records of `topic`: fetched, parsed and
     /// given its subject version, each step at most once per container.
+    /// The schema `id` without a subject version, as Confluent's `KafkaAvroDeserializer`
+    /// reads it (it asks the registry for the schema only): for the Glue converter's
+    /// secondary deserializer, whose Connect schema carries no version.
+    pub async fn resolve_unversioned(&self, id: u32) -> Result<Arc<ResolvedSchema>, FetchError> {
+        let fetched = self.fetched(id).await?;
+        let decoder = fetched.parsed.clone().map_err(FetchError::NotFound)?;
+        let cell = lock(&self.unversioned).entry(id).or_default().clone();
+        let resolved = cell
+            .get_or_init(|| async {
+                Arc::new(ResolvedSchema {
+                    id,
+                    version: None,
+                    decoder: decoder.with_version(None),
+                })
+            })
+            .await;
+        Ok(resolved.clone())
+    }
+
     pub async fn resolve(
         &self,
         id: u32,

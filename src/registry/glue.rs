@@ -28,6 +28,9 @@ const MAX_INFLATED: u64 = 64 * 1024 * 1024;
 pub struct GlueSettings {
     pub region: Option<String>,
     pub endpoint: Option<String>,
+    /// `secondaryDeserializer` (Confluent's `KafkaAvroDeserializer`): the Confluent registry
+    /// that reads records not framed by the Glue serializer.
+    pub secondary: Option<Box<super::RegistrySettings>>,
 }
 
 /// A schema version id, formatted as Glue's API takes it.

@@ -339,6 +339,8 @@ pub struct BatchSchemas {
     found: HashMap<(Side, SchemaId, String), Result<Arc<ResolvedSchema>, String>>,
     /// The converters that read Glue framing.
     glue_sides: Vec<Side>,
+    /// The Glue converters that read other framing as Confluent's (`secondaryDeserializer`).
+    secondary_sides: Vec<Side>,
     /// `lambda.event.record.format`, for records the mapping's schema registry validated.
     record_format: Option<EventRecordFormat>,
 }
@@ -358,13 +360,19 @@ impl BatchSchemas {
 #[derive(Debug, Clone)]
 enum Backend {
     Confluent(Arc<RegistryClient>),
-    Glue(Arc<glue::GlueClient>),
+    /// The Glue client, and the Confluent one of its `secondaryDeserializer` if set.
+    Glue(Arc<glue::GlueClient>, Option<Arc<RegistryClient>>),
 }
 
 impl Backend {
     fn new(s: &RegistrySettings) -> Backend {
         match &s.glue {
-            Some(g) => Backend::Glue(Arc::new(glue::GlueClient::new(s.clone(), g.clone()))),
+            Some(g) => Backend::Glue(
+                Arc::new(glue::GlueClient::new(s.clone(), g.clone())),
+                g.secondary
+                    .as_ref()
+                    .map(|c| Arc::new(RegistryClient::new((**c).clone()))),
+            ),
             None => Backend::Confluent(Arc::new(RegistryClient::new(s.clone()))),
         }
     }
@@ -372,7 +380,7 @@ impl Backend {
     fn settings(&self) -> &RegistrySettings {
         match self {
             Backend::Confluent(c) => c.settings(),
-            Backend::Glue(g) => g.settings(),
+            Backend::Glue(g, _) => g.settings(),
         }
     }
 
@@ -380,35 +388,61 @@ impl Backend {
     fn id_of(&self, bytes: &[u8]) -> Option<SchemaId> {
         match self {
             Backend::Confluent(_) => framing(bytes).ok().map(|(id, _)| SchemaId::Confluent(id)),
-            Backend::Glue(_) => glue::framing(bytes).ok().map(|(id, _)| SchemaId::Glue(id)),
+            Backend::Glue(_, secondary) => match bytes.first() {
+                Some(&glue::HEADER_VERSION) => {
+                    glue::framing(bytes).ok().map(|(id, _)| SchemaId::Glue(id))
+                }
+                _ if secondary.is_some() => {
+                    framing(bytes).ok().map(|(id, _)| SchemaId::Confluent(id))
+                }
+                _ => None,
+            },
         }
     }
 
-    fn is_glue(&self) -> bool {
-        matches!(self, Backend::Glue(_))
+    /// Which ids the mapping's schema metadata may name for this converter.
+    fn metadata_ids(&self) -> MetadataIds {
+        match self {
+            Backend::Confluent(_) => MetadataIds::Confluent,
+            Backend::Glue(_, None) => MetadataIds::Glue,
+            Backend::Glue(_, Some(_)) => MetadataIds::Either,
+        }
     }
 }
 
 /// The id a record's `keySchemaMetadata` / `valueSchemaMetadata` names, in the registry the
 /// converter reads: a decimal id for the Confluent Schema Registry, a schema version UUID for
 /// the Glue Schema Registry.
-fn metadata_id(meta: &SchemaMetadata, glue: bool) -> Result<SchemaId, String> {
+fn metadata_id(meta: &SchemaMetadata, ids: MetadataIds) -> Result<SchemaId, String> {
     let text = meta.schema_id.trim();
-    if glue {
-        uuid::Uuid::parse_str(text)
-            .map(|u| SchemaId::Glue(*u.as_bytes()))
-            .map_err(|_| {
-                format!(
-                    "schemaId {text:?} of the mapping's schema metadata is not a Glue schema version id (a UUID), but the converter reads the Glue Schema Registry"
-                )
-            })
-    } else {
-        text.parse::<u32>().map(SchemaId::Confluent).map_err(|_| {
+    let glue = uuid::Uuid::parse_str(text).map(|u| SchemaId::Glue(*u.as_bytes()));
+    let confluent = text.parse::<u32>().map(SchemaId::Confluent);
+    match ids {
+        MetadataIds::Glue => glue.map_err(|_| {
+            format!(
+                "schemaId {text:?} of the mapping's schema metadata is not a Glue schema version id (a UUID), but the converter reads the Glue Schema Registry"
+            )
+        }),
+        MetadataIds::Confluent => confluent.map_err(|_| {
             format!(
                 "schemaId {text:?} of the mapping's schema metadata is not a Confluent schema id (a number), but the converter reads a Confluent Schema Registry"
             )
-        })
+        }),
+        MetadataIds::Either => glue.or(confluent).map_err(|_| {
+            format!(
+                "schemaId {text:?} of the mapping's schema metadata is neither a Glue schema version id (a UUID) nor a Confluent schema id (a number)"
+            )
+        }),
     }
+}
+
+/// The registries a converter reads ids from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum MetadataIds {
+    Confluent,
+    Glue,
+    /// The Glue registry, and a Confluent one through `secondaryDeserializer`.
+    Either,
 }
 
 /// The registry clients of the key and value converters.
@@ -474,7 +508,7 @@ impl Registries {
                     };
                     let id = match meta {
                         // Validated by the mapping's registry: the id is in the metadata.
-                        Some(m) if bytes.is_some() => metadata_id(m, backend.is_glue()).ok(),
+                        Some(m) if bytes.is_some() => metadata_id(m, backend.metadata_ids()).ok(),
                         _ => bytes.and_then(|b| backend.id_of(b)),
                     };
                     if let Some(id) = id {
@@ -493,7 +527,17 @@ impl Registries {
                         Err(e) => Err(e),
                     }
                 }
-                (Backend::Glue(g), SchemaId::Glue(uuid)) => g.resolve(uuid).await,
+                (Backend::Glue(g, _), SchemaId::Glue(uuid)) => g.resolve(uuid).await,
+                // Through the Glue converter's secondary deserializer: the Glue converter
+                // gives the Connect schema no registry version (AWSKafkaAvroConverter calls
+                // AvroData.toConnectData(schema, value) whichever deserializer read it).
+                (Backend::Glue(_, Some(c)), SchemaId::Confluent(n)) => {
+                    match c.resolve_unversioned(n).await {
+                        Ok(s) => Ok(Ok(s)),
+                        Err(FetchError::NotFound(reason)) => Ok(Err(reason)),
+                        Err(e) => Err(e),
+                    }
+                }
                 _ => unreachable!("ids come from their backend's framing"),
             };
             ((side, id, topic), result)
@@ -504,11 +548,16 @@ impl Registries {
         }
         let glue_sides = [Side::Key, Side::Value]
             .into_iter()
-            .filter(|s| matches!(self.client(*s), Some(Backend::Glue(_))))
+            .filter(|s| matches!(self.client(*s), Some(Backend::Glue(..))))
+            .collect();
+        let secondary_sides = [Side::Key, Side::Value]
+            .into_iter()
+            .filter(|s| matches!(self.client(*s), Some(Backend::Glue(_, Some(_)))))
             .collect();
         Ok(BatchSchemas {
             found,
             glue_sides,
+            secondary_sides,
             record_format: self.record_format,
         })
     }
@@ -526,10 +575,17 @@ pub fn convert(
 ) -> Result<Option<Converted>, ConvertError> {
     let Some(bytes) = bytes else { return Ok(None) };
     let glue = schemas.glue_sides.contains(&side);
+    let secondary = schemas.secondary_sides.contains(&side);
     if let Some(meta) = meta {
-        return convert_validated(schema_type, bytes, meta, side, topic, schemas, glue).map(Some);
+        let ids = match (glue, secondary) {
+            (false, _) => MetadataIds::Confluent,
+            (true, false) => MetadataIds::Glue,
+            (true, true) => MetadataIds::Either,
+        };
+        return convert_validated(schema_type, bytes, meta, side, topic, schemas, ids).map(Some);
     }
-    let (id, payload): (SchemaId, std::borrow::Cow<'_, [u8]>) = if glue {
+    let glue_framed = glue && (!secondary || bytes.first() == Some(&glue::HEADER_VERSION));
+    let (id, payload): (SchemaId, std::borrow::Cow<'_, [u8]>) = if glue_framed {
         let (id, payload) = glue::framing(bytes)?;
         (SchemaId::Glue(id), payload)
     } else {
@@ -580,7 +636,7 @@ fn convert_validated(
     side: Side,
     topic: &str,
     schemas: &BatchSchemas,
-    glue: bool,
+    ids: MetadataIds,
 ) -> Result<Converted, ConvertError> {
     let err = |m: String| ConvertError::Registry(m);
     let field = match side {
@@ -603,7 +659,7 @@ fn convert_validated(
             schema_type.registry_name()
         )));
     }
-    let id = metadata_id(meta, glue).map_err(err)?;
+    let id = metadata_id(meta, ids).map_err(err)?;
     let resolved = lookup(schema_type, id, side, topic, schemas)?;
     match format {
         EventRecordFormat::Source => resolved.decoder.convert(bytes),
@@ -621,15 +677,30 @@ mod tests {
             data_format: "AVRO".into(),
             schema_id: id.into(),
         };
-        assert_eq!(metadata_id(&meta("17"), false), Ok(SchemaId::Confluent(17)));
-        let glue = metadata_id(&meta("b7b4a7f0-9c96-4e4a-a687-fb5de9ef0c63"), true).unwrap();
+        assert_eq!(
+            metadata_id(&meta("17"), MetadataIds::Confluent),
+            Ok(SchemaId::Confluent(17))
+        );
+        assert_eq!(
+            metadata_id(&meta("17"), MetadataIds::Either),
+            Ok(SchemaId::Confluent(17))
+        );
+        let glue = metadata_id(
+            &meta("b7b4a7f0-9c96-4e4a-a687-fb5de9ef0c63"),
+            MetadataIds::Either,
+        )
+        .unwrap();
         assert_eq!(
             glue.to_string(),
             "Glue schema version b7b4a7f0-9c96-4e4a-a687-fb5de9ef0c63"
         );
-        let e = metadata_id(&meta("b7b4a7f0-9c96-4e4a-a687-fb5de9ef0c63"), false).unwrap_err();
+        let e = metadata_id(
+            &meta("b7b4a7f0-9c96-4e4a-a687-fb5de9ef0c63"),
+            MetadataIds::Confluent,
+        )
+        .unwrap_err();
         assert!(e.contains("not a Confluent schema id"), "{e}");
-        let e = metadata_id(&meta("17"), true).unwrap_err();
+        let e = metadata_id(&meta("17"), MetadataIds::Glue).unwrap_err();
         assert!(e.contains("not a Glue schema version id"), "{e}");
     }
 
