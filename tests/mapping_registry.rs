@@ -420,3 +420,49 @@ fn glue_source_events_decode_with_the_schema_version_their_metadata_names() {
         .collect();
     assert_eq!(rows["rows"].as_array().unwrap(), &want);
 }
+
+#[test]
+fn the_shipped_source_mode_event_decodes_against_its_schema() {
+    // events/orders-schema-registry-source-msk.json (tests/registry/source_fixture.py):
+    // fastavro bodies without framing, valueSchemaMetadata naming schema id 1, the id a
+    // fresh registry gives tests/fixtures/orders-source.avsc, registered here by Confluent's
+    // Python client.
+    let reg = Registry::start(Some(USER_INFO));
+    let script = r#"
+import sys
+from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
+client = SchemaRegistryClient({"url": sys.argv[1], "basic.auth.user.info": sys.argv[2]})
+print(client.register_schema("orders-value", Schema(open(sys.argv[3]).read(), "AVRO")))
+"#;
+    let out = std::process::Command::new(registry::python())
+        .args(["-c", script, &reg.url, USER_INFO])
+        .arg(registry::repo("tests/fixtures/orders-source.avsc"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "1");
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = config(&reg, "orders", "avro.AvroConverter", "json.JsonFormat");
+    cfg["lambda.event.record.format"] = json!("SOURCE");
+    let out = dir.path().join("json");
+    let run = replay(
+        &cfg,
+        &registry::repo("events/orders-schema-registry-source-msk.json"),
+        &out,
+    );
+    assert!(run.ok, "{}", run.stderr);
+    // Decimals in Connect's JSON form: base64 of the unscaled big-endian value (1999, -510,
+    // 120000).
+    assert_eq!(
+        written_lines(&out),
+        vec![
+            json!({"order_id": "o-1", "amount": "B88=", "created_at": 1696122000123_i64, "note": null}),
+            json!({"order_id": "o-2", "amount": "/gI=", "created_at": 1696125600000_i64, "note": "gift"}),
+            json!({"order_id": "o-3", "amount": "AdTA", "created_at": 1696208400999_i64, "note": "café"}),
+        ]
+    );
+}
