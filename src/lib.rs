@@ -17,6 +17,7 @@ pub mod metrics;
 pub mod partitioner;
 pub mod plan;
 pub mod registry;
+pub mod replay;
 pub mod storage;
 pub mod transform;
 

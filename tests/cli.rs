@@ -155,3 +155,137 @@ fn check_exits_one_on_invalid_config() {
         "{stderr}"
     );
 }
+
+/// `replay` reading events from standard input (`-`), with the test in control of when they
+/// arrive.
+fn replay_stdin(dir: &std::path::Path, extra: &[&str]) -> std::process::Child {
+    bin()
+        .args([
+            "replay",
+            "--config",
+            "examples/configs/orders-timebased.json",
+            "--local-dir",
+        ])
+        .arg(dir)
+        .args(extra)
+        .arg("-")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+#[test]
+fn replay_reads_a_stream_of_events_from_stdin() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    // `--progress always` asks for the bar, but stderr is a pipe here: nothing may be drawn.
+    let mut child = replay_stdin(dir.path(), &["--progress", "always"]);
+    let event = std::fs::read(repo("events/orders-msk.json")).unwrap();
+    {
+        let mut stdin = child.stdin.take().unwrap();
+        // Two events back to back, the second on the same line as the first one's end.
+        stdin.write_all(&event).unwrap();
+        stdin.write_all(&event).unwrap();
+    }
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(!stderr.contains("records,"), "a bar on a pipe: {stderr}");
+    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert_eq!(lines[0]["event"], "-#1");
+    assert_eq!(lines[0]["records_in"], 3);
+    assert_eq!(lines[1]["event"], "-#2");
+    assert_eq!(lines[1]["records_in"], 3);
+    assert_eq!(text_tree(dir.path()).len(), 3);
+}
+
+#[test]
+fn replay_stops_quietly_when_stdout_is_closed() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = replay_stdin(dir.path(), &[]);
+    // Close the reading end first (as `| head` does once it has its lines), then send the
+    // event: the summary line is written into a pipe nobody reads.
+    drop(child.stdout.take());
+    {
+        let mut stdin = child.stdin.take().unwrap();
+        stdin
+            .write_all(&std::fs::read(repo("events/orders-msk.json")).unwrap())
+            .unwrap();
+    }
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(!stderr.contains("Broken pipe"), "{stderr}");
+    // The invocation itself completed before its summary was written.
+    assert_eq!(text_tree(dir.path()).len(), 3);
+}
+
+#[test]
+fn replay_takes_a_directory_of_events_in_name_order() {
+    let events = tempfile::tempdir().unwrap();
+    let event = std::fs::read(repo("events/orders-msk.json")).unwrap();
+    std::fs::write(events.path().join("b.json"), &event).unwrap();
+    std::fs::write(events.path().join("a.json"), &event).unwrap();
+    // Neither is an event file: not `.json`, or hidden.
+    std::fs::write(events.path().join("notes.txt"), "not an event").unwrap();
+    std::fs::write(events.path().join(".partial.json"), "{").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let out = bin()
+        .args([
+            "replay",
+            "--config",
+            "examples/configs/orders-timebased.json",
+            "--local-dir",
+        ])
+        .arg(dir.path())
+        .arg(events.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let names: Vec<String> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            v["event"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    let expected: Vec<String> = ["a.json", "b.json"]
+        .iter()
+        .map(|n| events.path().join(n).display().to_string())
+        .collect();
+    assert_eq!(names, expected);
+
+    // An empty directory is an error, not a silent no-op.
+    let empty = tempfile::tempdir().unwrap();
+    let out = bin()
+        .args([
+            "replay",
+            "--config",
+            "examples/configs/orders-timebased.json",
+            "--local-dir",
+        ])
+        .arg(dir.path())
+        .arg(empty.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("holds no .json files"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
