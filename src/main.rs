@@ -61,6 +61,10 @@ const REPLAY_HELP: &str = concat!(
 const CHECK_HELP: &str = concat!(
     "Examples:
   kafka-s3-sink check --config examples/configs/orders-timebased.json
+  kafka-s3-sink check --config examples/configs/orders-timebased.json --format properties > effective.properties
+
+The effective configuration goes to standard output, in the form of --config (or --format);
+the report (ignored keys, secrets left out, warnings) to standard error.
 
 Exit codes:
   0  the configuration is valid
@@ -161,13 +165,26 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Validates the configuration and prints the effective settings and every warning.
+    /// Validates the configuration and prints the effective configuration (defaults included)
+    /// as a connector config that can be pasted back; the report (ignored keys, warnings)
+    /// goes to stderr.
     #[command(after_help = CHECK_HELP)]
     Check {
         /// Connector config (JSON, with comments allowed, or .properties).
         #[arg(long)]
         config: Option<PathBuf>,
+        /// Print the effective configuration as JSON or as .properties; by default in the
+        /// form of --config, JSON without it.
+        #[arg(long, value_enum)]
+        format: Option<DocumentFormat>,
     },
+}
+
+/// The two forms a connector config comes in.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum DocumentFormat {
+    Json,
+    Properties,
 }
 
 /// Writes `text` to stdout; a reader that closed the pipe early (`| head`) is not an error.
@@ -298,35 +315,60 @@ async fn consume(
     Ok(())
 }
 
-async fn check(config: Option<PathBuf>) -> anyhow::Result<()> {
-    let config = load_config(config.as_deref()).await?;
-    println!("configuration is valid");
-    println!("effective settings:");
-    for (k, v) in &config.effective {
-        println!("  {k} = {v}");
-    }
+async fn check(path: Option<PathBuf>, format: Option<DocumentFormat>) -> anyhow::Result<()> {
+    use kafka_s3_sink::config::source::{DocumentKind, document_kind, render_document};
+    let config = load_config(path.as_deref()).await?;
+    // By default the form --config came in; the loader has read the file already.
+    let kind = match format {
+        Some(DocumentFormat::Json) => DocumentKind::Json,
+        Some(DocumentFormat::Properties) => DocumentKind::Properties,
+        None => path
+            .as_deref()
+            .and_then(|p| std::fs::read_to_string(p).ok())
+            .and_then(|text| document_kind(&text))
+            .unwrap_or(DocumentKind::Json),
+    };
+    // The report goes to stderr so that stdout is the document alone, ready to be pasted back.
+    let mut report = String::from("configuration is valid\n");
     let transforms = config.transforms.describe();
     if !transforms.is_empty() {
-        println!("transforms, in order:");
+        report.push_str("transforms, in order:\n");
         for t in &transforms {
-            println!("  {t}");
+            report.push_str(&format!("  {t}\n"));
         }
     }
     if !config.ignored.is_empty() {
-        println!("ignored keys (no meaning in Lambda):");
+        report.push_str("ignored keys (no meaning in Lambda; kept in the document):\n");
         for (k, why) in &config.ignored {
-            println!("  {k}: {why}");
+            report.push_str(&format!("  {k}: {why}\n"));
         }
+    }
+    let resolved: Vec<String> = config
+        .effective
+        .iter()
+        .filter(|(_, shown)| shown.starts_with("[resolved from "))
+        .map(|(k, shown)| format!("  {k}: {shown}\n"))
+        .collect();
+    if !resolved.is_empty() {
+        report.push_str("resolved by config providers (the document keeps the placeholders):\n");
+        report.push_str(&resolved.concat());
+    }
+    if !config.withheld.is_empty() {
+        report.push_str(&format!(
+            "left out of the document, secrets given in plain text: {}\n",
+            config.withheld.join(", ")
+        ));
     }
     if config.warnings.is_empty() {
-        println!("warnings: none");
+        report.push_str("warnings: none\n");
     } else {
-        println!("warnings:");
+        report.push_str("warnings:\n");
         for w in &config.warnings {
-            println!("  - {w}");
+            report.push_str(&format!("  - {w}\n"));
         }
     }
-    Ok(())
+    eprint!("{report}");
+    print_stdout(&render_document(&config.document, kind))
 }
 
 /// Milliseconds left in the invocation. Lambda sends the deadline as epoch milliseconds; some
@@ -457,11 +499,11 @@ fn main() -> ExitCode {
             .build()
             .map_err(anyhow::Error::from)
             .and_then(|rt| rt.block_on(consume(config, local_dir, args))),
-        Command::Check { config } => tokio::runtime::Builder::new_current_thread()
+        Command::Check { config, format } => tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .map_err(anyhow::Error::from)
-            .and_then(|rt| rt.block_on(check(config))),
+            .and_then(|rt| rt.block_on(check(config, format))),
         Command::Keys { json: false } => print_stdout(&config::keys::markdown_table()),
         Command::Keys { json: true } => {
             print_stdout(&format!("{:#}\n", config::keys::json_description()))

@@ -110,7 +110,7 @@ fn replay_fails_clearly_on_bad_event_file() {
 }
 
 #[test]
-fn check_prints_settings_ignored_keys_and_warnings_without_secrets() {
+fn check_prints_the_effective_config_and_reports_on_stderr_without_secrets() {
     let out = bin()
         .args([
             "check",
@@ -121,22 +121,75 @@ fn check_prints_settings_ignored_keys_and_warnings_without_secrets() {
         .unwrap();
     assert!(out.status.success());
     let stdout = String::from_utf8(out.stdout).unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    // stdout is the document alone: strict JSON, as Kafka Connect's REST API takes it.
+    let document: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(document["name"], "s3-sink-connector");
+    let config = &document["config"];
+    assert_eq!(config["path.format"], "'year'=YYYY/'month'=MM/'day'=dd");
+    // Defaults are spelled out, ignored keys kept (Connect needs connector.class).
+    assert_eq!(config["topics.dir"], "topics");
+    assert_eq!(
+        config["connector.class"],
+        "io.confluent.connect.s3.S3SinkConnector"
+    );
+    // Plain-text secrets are left out, and said so.
+    assert!(config.get("aws.secret.access.key").is_none(), "{stdout}");
+    assert!(config.get("aws.access.key.id").is_none(), "{stdout}");
     assert!(
-        stdout.contains("  path.format = 'year'=YYYY/'month'=MM/'day'=dd"),
-        "{stdout}"
+        stderr.contains("left out of the document, secrets given in plain text: aws.access.key.id, aws.secret.access.key"),
+        "{stderr}"
     );
     assert!(
-        stdout.contains("  aws.secret.access.key: credentials come from"),
-        "{stdout}"
+        stderr.contains("  aws.secret.access.key: credentials come from"),
+        "{stderr}"
     );
     assert!(
-        stdout.contains("rotate.schedule.interval.ms=60000 is accepted"),
-        "{stdout}"
+        stderr.contains("  - rotate.schedule.interval.ms=60000 is accepted"),
+        "{stderr}"
     );
+    // The shipped config's placeholder for the secret never shows.
+    assert!(!stdout.contains("${}"), "{stdout}");
+}
+
+/// `check`'s output, pasted back, is read to the same configuration: the same document again,
+/// in either form.
+#[test]
+fn check_output_pastes_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let check = |config: &std::path::Path, format: &str| {
+        let out = bin()
+            .args(["check", "--format", format, "--config"])
+            .arg(config)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let seed = repo("examples/configs/orders-timebased.json");
+    let json = check(&seed, "json");
+    let json_path = dir.path().join("effective.json");
+    std::fs::write(&json_path, &json).unwrap();
+    let properties = check(&json_path, "properties");
     assert!(
-        !stdout.contains("${}"),
-        "secret values must not be echoed: {stdout}"
+        properties.contains("path.format='year'\\=YYYY/'month'\\=MM/'day'\\=dd\n"),
+        "{properties}"
     );
+    let properties_path = dir.path().join("effective.properties");
+    std::fs::write(&properties_path, &properties).unwrap();
+    assert_eq!(check(&properties_path, "json"), json);
+    assert_eq!(check(&json_path, "json"), json);
+    // Without --format, the form of --config.
+    let out = bin()
+        .args(["check", "--config"])
+        .arg(&properties_path)
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), properties);
 }
 
 #[test]

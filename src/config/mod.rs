@@ -90,6 +90,39 @@ impl fmt::Display for ConfigError {
     }
 }
 
+/// The pasteable document of [`Config::document`] and the secrets left out of it.
+fn effective_document(
+    raw: &RawConfig,
+    effective: &[(String, String)],
+    ignored: &[(String, String)],
+) -> (Vec<(String, String)>, Vec<String>) {
+    let keys: std::collections::BTreeMap<&str, &str> = effective
+        .iter()
+        .chain(ignored)
+        .map(|(k, shown)| (k.as_str(), shown.as_str()))
+        .collect();
+    let mut document = Vec::with_capacity(keys.len());
+    let mut withheld = Vec::new();
+    for (key, shown) in keys {
+        if raw.resolved_from(key).is_some() {
+            // The placeholder pastes back and resolves again; the value it gave never shows.
+            let given = raw.given(key).unwrap_or_default();
+            document.push((key.to_owned(), given.to_owned()));
+        } else if is_secret(key) {
+            // A secret's default is left out silently; one set in plain text is named.
+            if raw.get(key).is_some() {
+                withheld.push(key.to_owned());
+            }
+        } else {
+            // An ignored key's `shown` is its reason, so its value comes from the raw map;
+            // a key read from the table is shown as read (its default when not set).
+            let value = raw.get(key).map_or(shown, str::trim);
+            document.push((key.to_owned(), value.to_owned()));
+        }
+    }
+    (document, withheld)
+}
+
 /// What to do with a record whose value is null (a tombstone).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NullValueBehavior {
@@ -209,6 +242,13 @@ pub struct Config {
     pub ignored: Vec<(String, String)>,
     /// Things the operator should know; printed by `check` and logged at cold start.
     pub warnings: Vec<String>,
+    /// The effective configuration as a connector config that can be pasted back: every key
+    /// read (defaults included) and every ignored key, sorted, with values as given
+    /// (`${secretsmanager:...}` placeholders, not what they resolved to). Secrets given in
+    /// plain text are left out and named in `withheld`.
+    pub document: Vec<(String, String)>,
+    /// Secret keys set in plain text, left out of `document`.
+    pub withheld: Vec<String>,
 }
 
 /// Reads keys from the raw map, collecting errors instead of stopping at the first.
@@ -840,6 +880,7 @@ impl Config {
         let mut effective = r.effective;
         effective.sort();
         effective.dedup();
+        let (document, withheld) = effective_document(raw, &effective, &ignored);
         Ok(Config {
             topics,
             layout,
@@ -871,6 +912,8 @@ impl Config {
             effective,
             ignored,
             warnings,
+            document,
+            withheld,
         })
     }
 

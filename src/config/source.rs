@@ -63,8 +63,8 @@ impl fmt::Display for Origin {
 pub struct RawConfig {
     entries: BTreeMap<String, (String, Origin)>,
     /// Keys whose value had config-provider placeholders, with the providers that resolved
-    /// them: their values are never shown.
-    resolved: BTreeMap<String, Vec<String>>,
+    /// them and the text as given: resolved values are never shown, the placeholders may be.
+    resolved: BTreeMap<String, (Vec<String>, String)>,
 }
 
 impl RawConfig {
@@ -89,14 +89,24 @@ impl RawConfig {
     /// providers so the value is never shown.
     pub fn set_resolved(&mut self, key: &str, value: String, providers: Vec<String>) {
         if let Some(entry) = self.entries.get_mut(key) {
-            entry.0 = value;
-            self.resolved.insert(key.to_owned(), providers);
+            let given = std::mem::replace(&mut entry.0, value);
+            self.resolved.insert(key.to_owned(), (providers, given));
         }
     }
 
     /// The providers that resolved the value of `key`, when it had placeholders.
     pub fn resolved_from(&self, key: &str) -> Option<&[String]> {
-        self.resolved.get(key).map(Vec::as_slice)
+        self.resolved
+            .get(key)
+            .map(|(providers, _)| providers.as_slice())
+    }
+
+    /// The value of `key` as given, placeholders and all, before they were resolved.
+    pub fn given(&self, key: &str) -> Option<&str> {
+        match self.resolved.get(key) {
+            Some((_, given)) => Some(given),
+            None => self.get(key),
+        }
     }
 
     /// All entries as `(key, value, origin)`, sorted by key.
@@ -331,6 +341,88 @@ enum Kind {
     Empty,
     Json,
     Properties,
+}
+
+/// The two forms a connector config document takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DocumentKind {
+    /// A Kafka Connect JSON document (comments and trailing commas accepted).
+    Json,
+    /// A Java `.properties` file.
+    Properties,
+}
+
+/// The form of `text` as [`parse_document`] reads it; `None` for a document without keys
+/// (only whitespace and comments).
+pub fn document_kind(text: &str) -> Option<DocumentKind> {
+    match detect(text) {
+        Kind::Empty => None,
+        Kind::Json => Some(DocumentKind::Json),
+        Kind::Properties => Some(DocumentKind::Properties),
+    }
+}
+
+/// Writes pairs as a document [`parse_document`] reads back to the same pairs, and Kafka
+/// Connect too: JSON as `{"name": ..., "config": {...}}` when a `name` is among the pairs (a
+/// bare map otherwise), `.properties` as `Properties.store` escapes it (ASCII only, so it
+/// reads the same in Latin-1, as `connect-standalone` loads it).
+pub fn render_document(pairs: &[(String, String)], kind: DocumentKind) -> String {
+    match kind {
+        DocumentKind::Json => {
+            let mut config = serde_json::Map::new();
+            let mut name = None;
+            for (key, value) in pairs {
+                if key == "name" {
+                    name = Some(value.clone());
+                } else {
+                    config.insert(key.clone(), Value::String(value.clone()));
+                }
+            }
+            let document = match name {
+                Some(name) => serde_json::json!({"name": name, "config": config}),
+                None => Value::Object(config),
+            };
+            let mut text = serde_json::to_string_pretty(&document).unwrap_or_default();
+            text.push('\n');
+            text
+        }
+        DocumentKind::Properties => {
+            let mut text = String::new();
+            for (key, value) in pairs {
+                escape_properties(&mut text, key, true);
+                text.push('=');
+                escape_properties(&mut text, value, false);
+                text.push('\n');
+            }
+            text
+        }
+    }
+}
+
+/// `java.util.Properties.saveConvert`: `\` and the separators escaped, control characters as
+/// Java's escapes, leading spaces (any space, in a key) escaped, and non-ASCII as `\uXXXX`
+/// (UTF-16 units, so a character beyond U+FFFF is a surrogate pair).
+fn escape_properties(out: &mut String, text: &str, is_key: bool) {
+    for (at, c) in text.chars().enumerate() {
+        match c {
+            ' ' if at == 0 || is_key => out.push_str("\\ "),
+            '\\' | '=' | ':' | '#' | '!' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\t' => out.push_str("\\t"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\x0c' => out.push_str("\\f"),
+            ' '..='~' => out.push(c),
+            _ => {
+                let mut units = [0u16; 2];
+                for unit in c.encode_utf16(&mut units) {
+                    out.push_str(&format!("\\u{unit:04X}"));
+                }
+            }
+        }
+    }
 }
 
 fn detect(text: &str) -> Kind {
@@ -1163,6 +1255,35 @@ s3.bucket.name=msk-lab-<ACCOUNT_ID>-target-bucket
                     .starts_with("invalid properties in env X at line 3")
             );
         }
+    }
+
+    #[test]
+    fn rendered_documents_read_back_to_the_same_pairs() {
+        let given = pairs(&[
+            ("name", "s3-sink"),
+            ("path.format", "'year'=YYYY/'month'=MM"),
+            ("odd key=:#!", " leading space, trailing space "),
+            ("separator", "\n\t\r\u{c}|\\"),
+            ("locale", "ko_KR 한국어 😀"),
+            ("empty", ""),
+            ("hash", "#not a comment"),
+        ]);
+        for kind in [DocumentKind::Json, DocumentKind::Properties] {
+            let text = render_document(&given, kind);
+            assert_eq!(document_kind(&text), Some(kind), "{text}");
+            assert_eq!(parse(&text), given, "{kind:?}:\n{text}");
+        }
+        let properties = render_document(&given, DocumentKind::Properties);
+        assert!(properties.is_ascii(), "{properties}");
+        assert!(properties.contains("\\uD83D\\uDE00"), "{properties}");
+        let json = render_document(&given, DocumentKind::Json);
+        assert!(
+            json.starts_with("{\n  \"name\": \"s3-sink\",\n  \"config\": {"),
+            "{json}"
+        );
+        // Without a name, a bare map.
+        let bare = render_document(&pairs(&[("flush.size", "1")]), DocumentKind::Json);
+        assert_eq!(bare, "{\n  \"flush.size\": \"1\"\n}\n");
     }
 
     #[test]
