@@ -316,7 +316,7 @@ async fn consume(
 }
 
 async fn check(path: Option<PathBuf>, format: Option<DocumentFormat>) -> anyhow::Result<()> {
-    use kafka_s3_sink::config::source::{DocumentKind, document_kind, render_document};
+    use kafka_s3_sink::raw_config::source::{DocumentKind, document_kind, render_document};
     let config = load_config(path.as_deref()).await?;
     // By default the form --config came in; the loader has read the file already.
     let kind = match format {

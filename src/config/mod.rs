@@ -1,8 +1,6 @@
 //! Configuration: Confluent-named raw keys, validated once into a [`Config`] of parsed values.
 
 pub mod keys;
-pub mod providers;
-pub mod source;
 
 use std::fmt;
 use std::str::FromStr;
@@ -29,7 +27,9 @@ use crate::registry::{
     AvroDataOptions, RegistryAuth, RegistrySettings, SchemaType, SubjectStrategy,
 };
 use keys::{IGNORED_PREFIXES, KeyRole, is_secret, spec, suggestion};
-pub use source::{Origin, RawConfig};
+// The raw layer, re-exported: a `Config` is read from a `RawConfig`.
+pub use crate::raw_config::{KeyError, Origin, RawConfig};
+use crate::raw_config::{providers, source};
 
 /// Why configuration could not be loaded: unreadable sources or invalid keys.
 #[derive(Debug, thiserror::Error)]
@@ -65,13 +65,6 @@ pub async fn load_resolved(
         providers::resolve(&mut raw, env, &fetch).await?;
     }
     Ok(Config::from_raw(&raw)?)
-}
-
-/// One problem with one key.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct KeyError {
-    pub key: String,
-    pub message: String,
 }
 
 /// Every problem found in a configuration, each naming its key.
