@@ -35,7 +35,7 @@ Every key, its default and meaning: `kafka-s3-sink keys` (also the README's tabl
 }
 
 const TOP_HELP: &str = concat!(
-    "Examples:
+    "Examples, from a clone of the repository:
   kafka-s3-sink check --config examples/configs/orders-timebased.json
   kafka-s3-sink replay --config examples/configs/orders-timebased.json --local-dir ./out events/orders-msk.json
   kafka-s3-sink keys
@@ -47,7 +47,7 @@ const TOP_HELP: &str = concat!(
 );
 
 const REPLAY_HELP: &str = concat!(
-    "Examples:
+    "Examples, from a clone of the repository:
   kafka-s3-sink replay --config examples/configs/orders-timebased.json --local-dir ./out events/orders-msk.json
   kafka-s3-sink replay --config examples/configs/orders-timebased.json --local-dir ./out backfill/
   cat events/orders-msk.json | kafka-s3-sink replay --config examples/configs/orders-timebased.json --local-dir ./out -
@@ -59,7 +59,7 @@ const REPLAY_HELP: &str = concat!(
 );
 
 const CHECK_HELP: &str = concat!(
-    "Examples:
+    "Examples, from a clone of the repository:
   kafka-s3-sink check --config examples/configs/orders-timebased.json
   kafka-s3-sink check --config examples/configs/orders-timebased.json --format properties > effective.properties
 

@@ -342,3 +342,23 @@ fn replay_takes_a_directory_of_events_in_name_order() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn help_shows_an_example_the_exit_codes_and_where_the_keys_are() {
+    for args in [
+        &["--help"][..],
+        &["replay", "--help"],
+        &["check", "--help"],
+        &["keys", "--help"],
+    ] {
+        let out = bin().args(args).output().unwrap();
+        assert!(out.status.success(), "{args:?}");
+        let help = String::from_utf8(out.stdout).unwrap();
+        assert!(help.contains("\n  kafka-s3-sink "), "{args:?}: {help}");
+        assert!(help.contains("Exit codes:\n  0  "), "{args:?}: {help}");
+        assert!(help.contains("kafka-s3-sink keys"), "{args:?}: {help}");
+    }
+    // A bad command line is exit code 2, as the help says.
+    let out = bin().args(["replay"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
