@@ -380,3 +380,40 @@ impl<R: Read> Read for CountingReader<'_, R> {
         Ok(n)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inputs_expand_directories_in_name_order_and_take_stdin_once() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in ["b.json", "a.json", "c.txt", ".hidden.json"] {
+            std::fs::write(dir.path().join(name), "{}").unwrap();
+        }
+        // A directory named like an event file is not one.
+        std::fs::create_dir(dir.path().join("d.json")).unwrap();
+        let single = PathBuf::from("events/orders-msk.json");
+        let inputs =
+            expand_inputs(&[single.clone(), dir.path().to_path_buf(), PathBuf::from("-")]).unwrap();
+        assert_eq!(
+            inputs,
+            [
+                EventInput::File(single),
+                EventInput::File(dir.path().join("a.json")),
+                EventInput::File(dir.path().join("b.json")),
+                EventInput::Stdin,
+            ]
+        );
+        assert_eq!(EventInput::Stdin.to_string(), "-");
+        assert!(matches!(
+            expand_inputs(&[PathBuf::from("-"), PathBuf::from("-")]),
+            Err(ReplayError::StdinTwice)
+        ));
+        let empty = tempfile::tempdir().unwrap();
+        assert!(matches!(
+            expand_inputs(&[empty.path().to_path_buf()]),
+            Err(ReplayError::EmptyDir { .. })
+        ));
+    }
+}

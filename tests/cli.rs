@@ -362,3 +362,28 @@ fn help_shows_an_example_the_exit_codes_and_where_the_keys_are() {
     let out = bin().args(["replay"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn replay_names_the_bad_event_of_stdin_by_position() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = replay_stdin(dir.path(), &[]);
+    {
+        let mut stdin = child.stdin.take().unwrap();
+        stdin
+            .write_all(&std::fs::read(repo("events/orders-msk.json")).unwrap())
+            .unwrap();
+        stdin.write_all(b"\n{\"Records\": []}\n").unwrap();
+    }
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("event file -#2: not a Kafka event"),
+        "{stderr}"
+    );
+    // The first event ran and was reported before the second failed.
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(stdout.lines().count(), 1, "{stdout}");
+    assert!(stdout.contains("\"event\":\"-#1\""), "{stdout}");
+}
