@@ -17,7 +17,9 @@ pub mod handler;
 pub mod metrics;
 pub mod partitioner;
 pub mod plan;
+pub mod raw_config;
 pub mod registry;
+pub mod replay;
 pub mod storage;
 pub mod transform;
 

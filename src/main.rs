@@ -6,31 +6,126 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use kafka_s3_sink::config::{self, Config, StorageTarget};
-use kafka_s3_sink::event::{KafkaEvent, parse_event_json};
+use kafka_s3_sink::event::KafkaEvent;
 use kafka_s3_sink::handler::Invocation;
 use kafka_s3_sink::storage::{LocalStore, ObjectStore, S3Store};
-use kafka_s3_sink::{Sink, metrics};
+use kafka_s3_sink::{Sink, metrics, replay};
 use lambda_runtime::{LambdaEvent, service_fn};
 use serde_json::Value;
+
+// The help texts share these paragraphs; macros because `concat!` takes only literals.
+macro_rules! exit_codes {
+    () => {
+        "Exit codes:
+  0  success, also when the reader of standard output closed it early (`| head`)
+  1  invalid configuration, an unreadable or invalid event, or a failed invocation
+  2  invalid command line"
+    };
+}
+
+macro_rules! where_keys {
+    () => {
+        "Configuration: --config FILE (a Kafka Connect JSON document, comments allowed, or a
+.properties file), then S3_SINK_CONFIG (a document inline), S3_SINK_CONFIG_FILE (a path) and
+S3_SINK_<KEY> variables (S3_SINK_FLUSH_SIZE sets flush.size), later overriding earlier.
+Every key, its default and meaning: `kafka-s3-sink keys` (also the README's table)."
+    };
+}
+
+const TOP_HELP: &str = concat!(
+    "Examples, from a clone of the repository:
+  kafka-s3-sink check --config examples/configs/orders-timebased.json
+  kafka-s3-sink replay --config examples/configs/orders-timebased.json --local-dir ./out events/orders-msk.json
+  kafka-s3-sink keys
+
+",
+    exit_codes!(),
+    "\n\n",
+    where_keys!()
+);
+
+const REPLAY_HELP: &str = concat!(
+    "Examples, from a clone of the repository:
+  kafka-s3-sink replay --config examples/configs/orders-timebased.json --local-dir ./out events/orders-msk.json
+  kafka-s3-sink replay --config examples/configs/orders-timebased.json --local-dir ./out backfill/
+  cat events/orders-msk.json | kafka-s3-sink replay --config examples/configs/orders-timebased.json --local-dir ./out -
+
+",
+    exit_codes!(),
+    "\n\n",
+    where_keys!()
+);
+
+const CHECK_HELP: &str = concat!(
+    "Examples, from a clone of the repository:
+  kafka-s3-sink check --config examples/configs/orders-timebased.json
+  kafka-s3-sink check --config examples/configs/orders-timebased.json --format properties > effective.properties
+
+The effective configuration goes to standard output, in the form of --config (or --format);
+the report (ignored keys, secrets left out, warnings) to standard error.
+
+Exit codes:
+  0  the configuration is valid
+  1  it is not: every bad key is listed on stderr
+  2  invalid command line
+
+",
+    where_keys!()
+);
+
+const KEYS_HELP: &str = "Examples:
+  kafka-s3-sink keys
+  kafka-s3-sink keys --json > cdk/lib/keys.json
+
+Exit codes:
+  0  success, also when the reader of standard output closed it early (`| head`)
+  2  invalid command line";
+
+#[cfg(feature = "consume")]
+const CONSUME_HELP: &str = concat!(
+    "Example:
+  kafka-s3-sink consume --bootstrap-servers 127.0.0.1:9092 --topic orders --group kafka-s3-sink \\
+    --config examples/configs/orders-timebased.json --local-dir ./out --until-idle 5s
+
+",
+    exit_codes!(),
+    "\n\n",
+    where_keys!()
+);
 
 #[derive(Parser)]
 #[command(
     name = "kafka-s3-sink",
     version,
-    about = "Kafka → S3 in Confluent's layout, as an AWS Lambda function"
+    about = "Kafka → S3 in Confluent's layout, as an AWS Lambda function",
+    long_about = "Kafka → S3 in Confluent's layout, as an AWS Lambda function. With \
+        AWS_LAMBDA_RUNTIME_API set (in Lambda) the binary serves the function; otherwise it is \
+        this command line.",
+    after_help = TOP_HELP,
 )]
 struct Cli {
     #[command(subcommand)]
     command: Command,
 }
 
+/// When `replay` draws its progress bar (on stderr).
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum ProgressWhen {
+    /// When standard output and standard error are both terminals.
+    Auto,
+    /// Whenever standard error is a terminal, e.g. with the summaries redirected to a file.
+    Always,
+    /// Never.
+    Never,
+}
+
 #[derive(Subcommand)]
 enum Command {
-    /// Runs each event file, in order, as one invocation of the handler, and prints one JSON
-    /// summary line per invocation.
+    /// Runs Lambda Kafka events, in order, each as one invocation of the handler, and prints one
+    /// JSON summary line per invocation.
+    #[command(after_help = REPLAY_HELP)]
     Replay {
         /// Connector config (JSON, with comments allowed, or .properties).
         #[arg(long)]
@@ -39,14 +134,19 @@ enum Command {
         /// (`storage.class`: S3, or `local.dir`), as in Lambda.
         #[arg(long)]
         local_dir: Option<PathBuf>,
-        /// Lambda Kafka event files (MSK or self-managed).
-        #[arg(required = true)]
+        /// Progress bar on stderr: files, records, MB/s, time left.
+        #[arg(long, value_enum, default_value_t = ProgressWhen::Auto)]
+        progress: ProgressWhen,
+        /// Lambda Kafka events (MSK or self-managed): files; directories, whose `*.json` files
+        /// run in name order; `-` for standard input, one or more events one after another.
+        #[arg(required = true, value_name = "EVENTS")]
         events: Vec<PathBuf>,
     },
     /// Reads Kafka like Lambda's Kafka event-source mapping: gathers records into the
     /// mapping's events, runs the handler (or a function behind the Lambda Invoke API) and
     /// commits the consumer group's offsets after each successful invocation.
     #[cfg(feature = "consume")]
+    #[command(after_help = CONSUME_HELP)]
     Consume {
         /// Connector config for the handler run in this process (as replay's).
         #[arg(long)]
@@ -59,17 +159,42 @@ enum Command {
         args: Box<kafka_s3_sink::consume::ConsumeArgs>,
     },
     /// Prints every configuration key as a Markdown table: default, meaning, Confluent difference.
+    #[command(after_help = KEYS_HELP)]
     Keys {
         /// Print the table as JSON (for deploy-time validation, e.g. the CDK construct).
         #[arg(long)]
         json: bool,
     },
-    /// Validates the configuration and prints the effective settings and every warning.
+    /// Validates the configuration and prints the effective configuration (defaults included)
+    /// as a connector config that can be pasted back; the report (ignored keys, warnings)
+    /// goes to stderr.
+    #[command(after_help = CHECK_HELP)]
     Check {
         /// Connector config (JSON, with comments allowed, or .properties).
         #[arg(long)]
         config: Option<PathBuf>,
+        /// Print the effective configuration as JSON or as .properties; by default in the
+        /// form of --config, JSON without it.
+        #[arg(long, value_enum)]
+        format: Option<DocumentFormat>,
     },
+}
+
+/// The two forms a connector config comes in.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum DocumentFormat {
+    Json,
+    Properties,
+}
+
+/// Writes `text` to stdout; a reader that closed the pipe early (`| head`) is not an error.
+fn print_stdout(text: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+        _ => Ok(()),
+    }
 }
 
 fn env_pairs() -> Vec<(String, String)> {
@@ -125,33 +250,31 @@ async fn build_store(
 async fn replay(
     config: Option<PathBuf>,
     local_dir: Option<PathBuf>,
+    progress: ProgressWhen,
     events: Vec<PathBuf>,
 ) -> anyhow::Result<()> {
+    use std::io::IsTerminal;
+    // Inputs first: a typo in a path fails before the store is built.
+    let inputs = replay::expand_inputs(&events)?;
     let config = Arc::new(load_config(config.as_deref()).await?);
     report_config(&config);
     let store = build_store(&config, local_dir).await?;
     let sink = Sink::new(config, store);
-    for path in events {
-        let bytes = std::fs::read(&path)
-            .with_context(|| format!("cannot read event file {}", path.display()))?;
-        let event =
-            parse_event_json(&bytes).with_context(|| format!("event file {}", path.display()))?;
-        let now = chrono::Utc::now().timestamp_millis();
-        let summary = sink.handle(&event, now).await.map_err(|e| {
-            // As in Lambda, say whether the mapping would retry the batch.
-            let what = if e.is_retryable() {
-                "retryable: the mapping would retry this batch"
-            } else {
-                "not retryable"
-            };
-            anyhow::Error::new(e).context(format!("event file {} ({what})", path.display()))
-        })?;
-        let mut line = serde_json::to_value(&summary)?;
-        if let Some(obj) = line.as_object_mut() {
-            obj.insert("event".to_owned(), path.display().to_string().into());
-        }
-        println!("{line}");
-    }
+    let show_bar = match progress {
+        ProgressWhen::Auto => std::io::stdout().is_terminal() && std::io::stderr().is_terminal(),
+        ProgressWhen::Always => std::io::stderr().is_terminal(),
+        ProgressWhen::Never => false,
+    };
+    let mut progress = if show_bar {
+        replay::Progress::bar(&inputs)
+    } else {
+        replay::Progress::hidden()
+    };
+    let mut stdout = std::io::stdout().lock();
+    replay::run(&sink, &inputs, &mut stdout, &mut progress, || {
+        chrono::Utc::now().timestamp_millis()
+    })
+    .await?;
     Ok(())
 }
 
@@ -192,35 +315,60 @@ async fn consume(
     Ok(())
 }
 
-async fn check(config: Option<PathBuf>) -> anyhow::Result<()> {
-    let config = load_config(config.as_deref()).await?;
-    println!("configuration is valid");
-    println!("effective settings:");
-    for (k, v) in &config.effective {
-        println!("  {k} = {v}");
-    }
+async fn check(path: Option<PathBuf>, format: Option<DocumentFormat>) -> anyhow::Result<()> {
+    use kafka_s3_sink::raw_config::source::{DocumentKind, document_kind, render_document};
+    let config = load_config(path.as_deref()).await?;
+    // By default the form --config came in; the loader has read the file already.
+    let kind = match format {
+        Some(DocumentFormat::Json) => DocumentKind::Json,
+        Some(DocumentFormat::Properties) => DocumentKind::Properties,
+        None => path
+            .as_deref()
+            .and_then(|p| std::fs::read_to_string(p).ok())
+            .and_then(|text| document_kind(&text))
+            .unwrap_or(DocumentKind::Json),
+    };
+    // The report goes to stderr so that stdout is the document alone, ready to be pasted back.
+    let mut report = String::from("configuration is valid\n");
     let transforms = config.transforms.describe();
     if !transforms.is_empty() {
-        println!("transforms, in order:");
+        report.push_str("transforms, in order:\n");
         for t in &transforms {
-            println!("  {t}");
+            report.push_str(&format!("  {t}\n"));
         }
     }
     if !config.ignored.is_empty() {
-        println!("ignored keys (no meaning in Lambda):");
+        report.push_str("ignored keys (no meaning in Lambda; kept in the document):\n");
         for (k, why) in &config.ignored {
-            println!("  {k}: {why}");
+            report.push_str(&format!("  {k}: {why}\n"));
         }
+    }
+    let resolved: Vec<String> = config
+        .effective
+        .iter()
+        .filter(|(_, shown)| shown.starts_with("[resolved from "))
+        .map(|(k, shown)| format!("  {k}: {shown}\n"))
+        .collect();
+    if !resolved.is_empty() {
+        report.push_str("resolved by config providers (the document keeps the placeholders):\n");
+        report.push_str(&resolved.concat());
+    }
+    if !config.withheld.is_empty() {
+        report.push_str(&format!(
+            "left out of the document, secrets given in plain text: {}\n",
+            config.withheld.join(", ")
+        ));
     }
     if config.warnings.is_empty() {
-        println!("warnings: none");
+        report.push_str("warnings: none\n");
     } else {
-        println!("warnings:");
+        report.push_str("warnings:\n");
         for w in &config.warnings {
-            println!("  - {w}");
+            report.push_str(&format!("  - {w}\n"));
         }
     }
-    Ok(())
+    eprint!("{report}");
+    print_stdout(&render_document(&config.document, kind))
 }
 
 /// Milliseconds left in the invocation. Lambda sends the deadline as epoch milliseconds; some
@@ -334,12 +482,13 @@ fn main() -> ExitCode {
         Command::Replay {
             config,
             local_dir,
+            progress,
             events,
         } => tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .build()
             .map_err(anyhow::Error::from)
-            .and_then(|rt| rt.block_on(replay(config, local_dir, events))),
+            .and_then(|rt| rt.block_on(replay(config, local_dir, progress, events))),
         #[cfg(feature = "consume")]
         Command::Consume {
             config,
@@ -350,18 +499,14 @@ fn main() -> ExitCode {
             .build()
             .map_err(anyhow::Error::from)
             .and_then(|rt| rt.block_on(consume(config, local_dir, args))),
-        Command::Check { config } => tokio::runtime::Builder::new_current_thread()
+        Command::Check { config, format } => tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .map_err(anyhow::Error::from)
-            .and_then(|rt| rt.block_on(check(config))),
-        Command::Keys { json: false } => {
-            print!("{}", config::keys::markdown_table());
-            Ok(())
-        }
+            .and_then(|rt| rt.block_on(check(config, format))),
+        Command::Keys { json: false } => print_stdout(&config::keys::markdown_table()),
         Command::Keys { json: true } => {
-            println!("{:#}", config::keys::json_description());
-            Ok(())
+            print_stdout(&format!("{:#}\n", config::keys::json_description()))
         }
     };
     match result {

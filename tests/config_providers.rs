@@ -98,10 +98,17 @@ async fn secrets_and_parameters_resolve_and_never_show() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stdout}{stderr}");
     assert!(
-        stdout.contains("value.converter.basic.auth.user.info = [resolved from secretsmanager]"),
-        "{stdout}"
+        stderr.contains("  value.converter.basic.auth.user.info: [resolved from secretsmanager]"),
+        "{stderr}"
     );
-    assert!(stdout.contains("topics = [resolved from ssm]"), "{stdout}");
+    assert!(stderr.contains("  topics: [resolved from ssm]"), "{stderr}");
+    // The effective document keeps the placeholders, so it pastes back and resolves again.
+    let document: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(
+        document["config"]["value.converter.basic.auth.user.info"],
+        "${secretsmanager:prod/schema-registry:user_info}"
+    );
+    assert_eq!(document["config"]["topics"], "${ssm::/sink/topics}");
     assert!(!stdout.contains(PASSWORD) && !stderr.contains(PASSWORD));
 
     // replay: the registry accepts the resolved password; nothing prints it, even at debug.

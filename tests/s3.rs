@@ -115,7 +115,7 @@ async fn small_object_round_trips_with_its_headers_and_is_overwritten() {
     server.create_bucket(BUCKET);
     let store = store(&server, S3Settings::new(BUCKET));
     assert_eq!(store.describe(), "s3://sink-bucket");
-    let key = "topics/orders/partition=0/orders+0+0000000042.json.gz";
+    let key = "topics/orders/partition=0/orders+0+0000000042.json";
 
     let first = object(key, &b"{\"a\":1}\n{\"a\":2}\n"[..]);
     store.put(first.clone()).await.expect("first put");
@@ -124,7 +124,7 @@ async fn small_object_round_trips_with_its_headers_and_is_overwritten() {
     let (body, output) = read(&client, key).await;
     assert_eq!(body, first.body);
     assert_eq!(output.content_type(), Some("application/json"));
-    // As Confluent: no Content-Encoding, so a `.gz` object reaches readers still gzipped.
+    // As Confluent: no Content-Encoding (the handler's objects are checked end to end below).
     assert_eq!(output.content_encoding(), None);
     let puts = server.requests_of("PutObject");
     assert_eq!(puts.len(), 1, "one PutObject: {puts:?}");
@@ -743,4 +743,112 @@ async fn sse_c_key_and_content_md5_go_with_every_write_and_part() {
         parts[1].header("content-md5"),
         Some(md5(&big.body[5 * MIB..]).as_str())
     );
+}
+
+/// Runs the shipped orders event through the real handler into the server's bucket.
+async fn replay_orders(server: &S3Server, pairs: &[(&str, &str)]) -> Vec<String> {
+    let mut all = vec![
+        ("flush.size", "100"),
+        ("s3.bucket.name", BUCKET),
+        (
+            "value.converter",
+            "org.apache.kafka.connect.json.JsonConverter",
+        ),
+        ("value.converter.schemas.enable", "false"),
+    ];
+    all.extend_from_slice(pairs);
+    let raw = kafka_s3_sink::config::RawConfig::from_pairs(all);
+    let config = kafka_s3_sink::Config::from_raw(&raw).expect("valid config");
+    let store = S3Store::with_client(server.client(), config.s3.clone());
+    let sink = kafka_s3_sink::Sink::new(std::sync::Arc::new(config), std::sync::Arc::new(store));
+    let event = kafka_s3_sink::event::parse_event_json(
+        &std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/events/orders-msk.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    let summary = sink
+        .handle(&event, 1_700_000_000_000)
+        .await
+        .expect("invocation");
+    summary.files.iter().map(|f| f.key.clone()).collect()
+}
+
+/// The metadata of the handler's objects, read back with HEAD: what Confluent writes (no
+/// Content-Encoding, no user metadata; ACL and encryption on the write, as
+/// kafka-connect-s3's `storage/S3OutputStream.java` sets them on CreateMultipartUpload), plus
+/// a Content-Type that names the stored bytes.
+#[tokio::test]
+async fn handler_objects_carry_confluents_metadata_and_a_content_type_of_their_bytes() {
+    let server = S3Server::start().await;
+    server.create_bucket(BUCKET);
+    let client = server.client();
+
+    let gzip_keys = replay_orders(
+        &server,
+        &[
+            ("s3.compression.type", "gzip"),
+            ("s3.acl.canned", "bucket-owner-full-control"),
+            ("s3.ssea.name", "AES256"),
+        ],
+    )
+    .await;
+    assert_eq!(gzip_keys.len(), 2, "{gzip_keys:?}");
+    for key in &gzip_keys {
+        assert!(key.ends_with(".json.gz"), "{key}");
+        let head = client
+            .head_object()
+            .bucket(BUCKET)
+            .key(key)
+            .send()
+            .await
+            .expect("HEAD");
+        // A `.gz` object is gzip bytes and says so; no Content-Encoding, so no client
+        // decompresses it behind the reader's back.
+        assert_eq!(head.content_type(), Some("application/gzip"), "{key}");
+        assert_eq!(head.content_encoding(), None, "{key}");
+        assert!(
+            head.metadata().is_none_or(|m| m.is_empty()),
+            "no user metadata: {:?}",
+            head.metadata()
+        );
+        let (body, _) = read(&client, key).await;
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&body[..]), &mut text)
+            .expect("a gzip body");
+        assert!(text.starts_with("{\"order_id\":"), "{text}");
+    }
+    let writes = server.requests_of("PutObject");
+    assert_eq!(writes.len(), gzip_keys.len());
+    for write in &writes {
+        assert_eq!(write.header("content-encoding"), None, "{write:?}");
+        assert_eq!(write.header("x-amz-acl"), Some("bucket-owner-full-control"));
+        assert_eq!(write.header("x-amz-server-side-encryption"), Some("AES256"));
+        assert!(
+            !write
+                .headers
+                .iter()
+                .any(|(k, _)| k.starts_with("x-amz-meta-")),
+            "{write:?}"
+        );
+    }
+
+    let parquet_keys = replay_orders(
+        &server,
+        &[("topics.dir", "parquet"), ("format.class", "ParquetFormat")],
+    )
+    .await;
+    for key in &parquet_keys {
+        let head = client
+            .head_object()
+            .bucket(BUCKET)
+            .key(key)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(head.content_type(), Some("application/vnd.apache.parquet"));
+        assert_eq!(head.content_encoding(), None);
+    }
 }

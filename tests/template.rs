@@ -15,7 +15,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use kafka_s3_sink::config::keys;
-use kafka_s3_sink::config::source::key_for_env_var;
+use kafka_s3_sink::raw_config::source::key_for_env_var;
 use serde_json::{Map, Value, json};
 use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser, Tag};
 use yaml_rust2::scanner::{Marker, TScalarStyle};

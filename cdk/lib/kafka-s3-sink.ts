@@ -573,7 +573,8 @@ export class KafkaS3Sink extends Construct {
     if (run.status !== 0) {
       throw new Error(`KafkaS3Sink ${this.node.path}: \`kafka-s3-sink check\` refuses the configuration:\n${run.stderr}${run.stdout}`.trimEnd());
     }
-    for (const line of run.stdout.split('\n')) {
+    // `check` prints the effective config on stdout and its report, warnings included, on stderr.
+    for (const line of run.stderr.split('\n')) {
       const warning = /^ {2}- (.*)$/.exec(line);
       if (warning) Annotations.of(this).addWarningV2('kafka-s3-sink:checkWarning', `kafka-s3-sink check: ${warning[1]}`);
     }

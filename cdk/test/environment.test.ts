@@ -7,7 +7,7 @@ import { CONFIGS, environment, mskSink, newStack } from './helpers';
 
 const KNOWN = new Set(keyTable.keys.map((k) => k.name));
 
-/** The key a per-key variable sets, by the crate's rule (`config::source::key_for_env_var`). */
+/** The key a per-key variable sets, by the crate's rule (`raw_config::source::key_for_env_var`). */
 const keyOf = (variable: string) => variable.replace(/^S3_SINK_/, '').toLowerCase().replace(/_/g, '.');
 
 function usersTimeBased() {

@@ -131,7 +131,7 @@ describe('synth-time refusals name the prop or key', () => {
       fs.writeFileSync(file, `#!/bin/sh\n[ "$1" = check ] || exit 2\nenv | grep '^S3_SINK_' | sort > ${seen}\n${body}\n`, { mode: 0o755 });
       return file;
     };
-    const ok = fake('ok', "printf 'configuration is valid\\nwarnings:\\n  - rotate.schedule.interval.ms=60000 is accepted and needs nothing here\\n'");
+    const ok = fake('ok', "printf 'configuration is valid\\nwarnings:\\n  - rotate.schedule.interval.ms=60000 is accepted and needs nothing here\\n' >&2; echo '{\"flush.size\": \"1000\"}'");
     const { stack } = mskSink({ checkWith: ok });
     expect(fs.readFileSync(seen, 'utf8')).toMatch(/^S3_SINK_CONFIG=\{"flush.size":"1000","topics":"orders"\}\nS3_SINK_LAMBDA_PARTIAL_BATCH_RESPONSE=true\nS3_SINK_S3_BUCKET_NAME=bucket-named-at-deploy\nS3_SINK_TOPICS_DIR=topics\n$/);
     Annotations.fromStack(stack).hasWarning('/Test/Sink', Match.stringLikeRegexp('kafka-s3-sink check: rotate.schedule.interval.ms=60000'));

@@ -20,7 +20,6 @@ use chrono::TimeZone;
 use chrono_tz::Tz;
 use serde_json::{Value, json};
 
-use kafka_s3_sink::config::source::{Origin, parse_document};
 use kafka_s3_sink::config::{Config, RawConfig};
 use kafka_s3_sink::convert::{Converted, Converter};
 use kafka_s3_sink::event::{
@@ -31,6 +30,7 @@ use kafka_s3_sink::partitioner::joda::{JodaPattern, Locale, Zone, parse_iso8601_
 use kafka_s3_sink::partitioner::time_based::{TimeBasedKind, TimeBasedPartitioner};
 use kafka_s3_sink::partitioner::{FieldPartitioner, RecordView, TimestampExtractor};
 use kafka_s3_sink::plan::MAX_KEY_BYTES;
+use kafka_s3_sink::raw_config::source::{Origin, parse_document};
 use kafka_s3_sink::storage::{ObjectPut, ObjectStore, StoreError};
 use kafka_s3_sink::transform::{TransformChain, TransformRecord};
 use kafka_s3_sink::{InvocationSummary, Sink};

@@ -1,8 +1,6 @@
 //! Configuration: Confluent-named raw keys, validated once into a [`Config`] of parsed values.
 
 pub mod keys;
-pub mod providers;
-pub mod source;
 
 use std::fmt;
 use std::str::FromStr;
@@ -30,7 +28,9 @@ use crate::registry::{
 };
 use crate::registry::{EVENT_RECORD_FORMAT_KEY, EventRecordFormat};
 use keys::{IGNORED_PREFIXES, KeyRole, is_secret, spec, suggestion};
-pub use source::{Origin, RawConfig};
+// The raw layer, re-exported: a `Config` is read from a `RawConfig`.
+pub use crate::raw_config::{KeyError, Origin, RawConfig};
+use crate::raw_config::{providers, source};
 
 /// Why configuration could not be loaded: unreadable sources or invalid keys.
 #[derive(Debug, thiserror::Error)]
@@ -68,13 +68,6 @@ pub async fn load_resolved(
     Ok(Config::from_raw(&raw)?)
 }
 
-/// One problem with one key.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct KeyError {
-    pub key: String,
-    pub message: String,
-}
-
 /// Every problem found in a configuration, each naming its key.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub struct ConfigError {
@@ -89,6 +82,39 @@ impl fmt::Display for ConfigError {
         }
         Ok(())
     }
+}
+
+/// The pasteable document of [`Config::document`] and the secrets left out of it.
+fn effective_document(
+    raw: &RawConfig,
+    effective: &[(String, String)],
+    ignored: &[(String, String)],
+) -> (Vec<(String, String)>, Vec<String>) {
+    let keys: std::collections::BTreeMap<&str, &str> = effective
+        .iter()
+        .chain(ignored)
+        .map(|(k, shown)| (k.as_str(), shown.as_str()))
+        .collect();
+    let mut document = Vec::with_capacity(keys.len());
+    let mut withheld = Vec::new();
+    for (key, shown) in keys {
+        if raw.resolved_from(key).is_some() {
+            // The placeholder pastes back and resolves again; the value it gave never shows.
+            let given = raw.given(key).unwrap_or_default();
+            document.push((key.to_owned(), given.to_owned()));
+        } else if is_secret(key) {
+            // A secret's default is left out silently; one set in plain text is named.
+            if raw.get(key).is_some() {
+                withheld.push(key.to_owned());
+            }
+        } else {
+            // An ignored key's `shown` is its reason, so its value comes from the raw map;
+            // a key read from the table is shown as read (its default when not set).
+            let value = raw.get(key).map_or(shown, str::trim);
+            document.push((key.to_owned(), value.to_owned()));
+        }
+    }
+    (document, withheld)
 }
 
 /// What to do with a record whose value is null (a tombstone).
@@ -213,6 +239,13 @@ pub struct Config {
     pub ignored: Vec<(String, String)>,
     /// Things the operator should know; printed by `check` and logged at cold start.
     pub warnings: Vec<String>,
+    /// The effective configuration as a connector config that can be pasted back: every key
+    /// read (defaults included) and every ignored key, sorted, with values as given
+    /// (`${secretsmanager:...}` placeholders, not what they resolved to). Secrets given in
+    /// plain text are left out and named in `withheld`.
+    pub document: Vec<(String, String)>,
+    /// Secret keys set in plain text, left out of `document`.
+    pub withheld: Vec<String>,
 }
 
 /// Reads keys from the raw map, collecting errors instead of stopping at the first.
@@ -854,6 +887,7 @@ impl Config {
         let mut effective = r.effective;
         effective.sort();
         effective.dedup();
+        let (document, withheld) = effective_document(raw, &effective, &ignored);
         Ok(Config {
             topics,
             layout,
@@ -886,6 +920,8 @@ impl Config {
             effective,
             ignored,
             warnings,
+            document,
+            withheld,
         })
     }
 

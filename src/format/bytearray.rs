@@ -41,6 +41,11 @@ impl ByteArrayFormat {
         &self.extension
     }
 
+    /// Whether files are gzip-compressed (`s3.compression.type=gzip`).
+    pub fn compressed(&self) -> bool {
+        matches!(self.compression, Compression::Gzip { .. })
+    }
+
     /// The separator written after each value.
     pub fn separator(&self) -> &[u8] {
         &self.separator

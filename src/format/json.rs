@@ -88,6 +88,11 @@ impl JsonFormat {
         }
     }
 
+    /// Whether files are gzip-compressed (`s3.compression.type=gzip`).
+    pub fn compressed(&self) -> bool {
+        matches!(self.compression, Compression::Gzip { .. })
+    }
+
     /// Encodes record values as JSON lines, each followed by `\n`.
     pub fn encode(&self, records: &[EncodeRecord<'_>]) -> Result<Vec<u8>, FormatError> {
         let mut plain = Vec::with_capacity(records.len() * 128);

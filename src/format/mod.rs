@@ -75,9 +75,15 @@ impl Format {
         }
     }
 
-    /// The object's Content-Type.
+    /// The object's Content-Type: the type of the bytes as stored, so a gzip-compressed file
+    /// is `application/gzip`. Confluent sets no Content-Type and no Content-Encoding
+    /// (kafka-connect-s3 `storage/S3OutputStream.java`: CreateMultipartUpload carries only the
+    /// ACL and encryption settings). A `Content-Encoding: gzip` would make clients that honour
+    /// it decompress a `.gz` object behind the reader's back, so none is ever written.
     pub fn content_type(&self) -> &'static str {
         match self {
+            Format::Json(f) if f.compressed() => "application/gzip",
+            Format::ByteArray(f) if f.compressed() => "application/gzip",
             Format::Json(_) => "application/json",
             Format::Parquet(_) => "application/vnd.apache.parquet",
             Format::Avro(_) => "application/avro",

@@ -2,7 +2,8 @@
 //!
 //! Objects are written with a plain `PutObject` below the part size and a multipart upload
 //! from the part size up, with the content type, server-side encryption, canned ACL
-//! and the Confluent offset tags sent in the same request that creates the object. Neither
+//! and the Confluent offset tags sent in the same request that creates the object, and never
+//! a Content-Encoding (see `Format::content_type`). Neither
 //! path uses conditional writes: a later successful put of the same key replaces the object.
 
 use std::error::Error as StdError;

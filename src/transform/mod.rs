@@ -29,9 +29,9 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
-use crate::config::{KeyError, RawConfig};
 use crate::convert::Converted;
 use crate::event::Header;
+use crate::raw_config::{KeyError, RawConfig};
 
 use extract_new_record_state::ExtractNewRecordState;
 use insert_field::InsertField;

@@ -11,12 +11,12 @@
 //!
 //! A document is JSON when its first character that is not whitespace or part
 //! of a `//` / `/* */` comment is `{` or `[`, Java `.properties` otherwise.
-//! Only text is read here; what the keys mean is checked elsewhere.
+//! JSON with comments is read by jsonc-parser; `.properties` by hand (see there
+//! why). Only text is read here; what the keys mean is checked elsewhere.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::io;
-use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
@@ -63,8 +63,8 @@ impl fmt::Display for Origin {
 pub struct RawConfig {
     entries: BTreeMap<String, (String, Origin)>,
     /// Keys whose value had config-provider placeholders, with the providers that resolved
-    /// them: their values are never shown.
-    resolved: BTreeMap<String, Vec<String>>,
+    /// them and the text as given: resolved values are never shown, the placeholders may be.
+    resolved: BTreeMap<String, (Vec<String>, String)>,
 }
 
 impl RawConfig {
@@ -89,14 +89,24 @@ impl RawConfig {
     /// providers so the value is never shown.
     pub fn set_resolved(&mut self, key: &str, value: String, providers: Vec<String>) {
         if let Some(entry) = self.entries.get_mut(key) {
-            entry.0 = value;
-            self.resolved.insert(key.to_owned(), providers);
+            let given = std::mem::replace(&mut entry.0, value);
+            self.resolved.insert(key.to_owned(), (providers, given));
         }
     }
 
     /// The providers that resolved the value of `key`, when it had placeholders.
     pub fn resolved_from(&self, key: &str) -> Option<&[String]> {
-        self.resolved.get(key).map(Vec::as_slice)
+        self.resolved
+            .get(key)
+            .map(|(providers, _)| providers.as_slice())
+    }
+
+    /// The value of `key` as given, placeholders and all, before they were resolved.
+    pub fn given(&self, key: &str) -> Option<&str> {
+        match self.resolved.get(key) {
+            Some((_, given)) => Some(given),
+            None => self.get(key),
+        }
     }
 
     /// All entries as `(key, value, origin)`, sorted by key.
@@ -333,6 +343,89 @@ enum Kind {
     Properties,
 }
 
+/// The two forms a connector config document takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DocumentKind {
+    /// A Kafka Connect JSON document (comments and trailing commas accepted).
+    Json,
+    /// A Java `.properties` file.
+    Properties,
+}
+
+/// The form of `text` as [`parse_document`] reads it; `None` for a document without keys
+/// (only whitespace and comments).
+pub fn document_kind(text: &str) -> Option<DocumentKind> {
+    match detect(text) {
+        Kind::Empty => None,
+        Kind::Json => Some(DocumentKind::Json),
+        Kind::Properties => Some(DocumentKind::Properties),
+    }
+}
+
+/// Writes pairs as a document [`parse_document`] reads back to the same pairs, and Kafka
+/// Connect too: JSON as `{"name": ..., "config": {...}}` when a `name` is among the pairs (a
+/// bare map otherwise), `.properties` as `Properties.store` escapes it (ASCII only, so it
+/// reads the same in Latin-1, as `connect-standalone` loads it).
+pub fn render_document(pairs: &[(String, String)], kind: DocumentKind) -> String {
+    match kind {
+        DocumentKind::Json => {
+            let mut config = serde_json::Map::new();
+            let mut name = None;
+            for (key, value) in pairs {
+                if key == "name" {
+                    name = Some(value.clone());
+                } else {
+                    config.insert(key.clone(), Value::String(value.clone()));
+                }
+            }
+            let document = match name {
+                Some(name) => serde_json::json!({"name": name, "config": config}),
+                None => Value::Object(config),
+            };
+            let mut text = serde_json::to_string_pretty(&document).unwrap_or_default();
+            text.push('\n');
+            text
+        }
+        DocumentKind::Properties => {
+            let mut text = String::new();
+            for (key, value) in pairs {
+                escape_properties(&mut text, key, true);
+                text.push('=');
+                escape_properties(&mut text, value, false);
+                text.push('\n');
+            }
+            text
+        }
+    }
+}
+
+/// `java.util.Properties.saveConvert`: `\` and the separators escaped, control characters as
+/// Java's escapes, leading spaces (any space, in a key) escaped, and non-ASCII as `\uXXXX`
+/// (UTF-16 units, so a character beyond U+FFFF is a surrogate pair).
+fn escape_properties(out: &mut String, text: &str, is_key: bool) {
+    for (at, c) in text.chars().enumerate() {
+        match c {
+            ' ' if at == 0 || is_key => out.push_str("\\ "),
+            '\\' | '=' | ':' | '#' | '!' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\t' => out.push_str("\\t"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\x0c' => out.push_str("\\f"),
+            ' '..='~' => out.push(c),
+            _ => {
+                let mut units = [0u16; 2];
+                for unit in c.encode_utf16(&mut units) {
+                    out.push_str(&format!("\\u{unit:04X}"));
+                }
+            }
+        }
+    }
+}
+
+// Hand-written: which of two formats a text is, is this project's rule, not a parser's.
 fn detect(text: &str) -> Kind {
     let mut rest = text;
     loop {
@@ -363,17 +456,10 @@ fn detect(text: &str) -> Kind {
 // ---------------------------------------------------------------- JSON
 
 fn parse_json(text: &str, origin: &Origin) -> Result<Vec<(String, String)>, SourceError> {
-    let cleaned = blank_json_extras(text).map_err(|offset| {
-        let (line, column) = position_of_offset(text, offset);
-        SourceError::Json {
-            origin: origin.clone(),
-            line,
-            column,
-            message: "unterminated /* comment".to_owned(),
-        }
-    })?;
-    let value: Value =
-        serde_json::from_slice(&cleaned).map_err(|err| json_error(text, origin, &err))?;
+    // jsonc-parser does not skip a byte-order mark; columns never counted it anyway.
+    let text = text.strip_prefix(BOM).unwrap_or(text);
+    let value: Value = jsonc_parser::parse_to_serde_value(text, &JSONC)
+        .map_err(|err| json_error(text, origin, &err))?;
     let Value::Object(top) = value else {
         return Err(SourceError::NotAnObject {
             origin: origin.clone(),
@@ -430,114 +516,38 @@ fn value_text(key: &str, value: &Value, origin: &Origin) -> Result<String, Sourc
     }
 }
 
-/// Replaces comments, trailing commas and a BOM with spaces (newlines kept),
-/// so that every byte keeps its offset and serde_json's positions stay those
-/// of the original text. Err holds the offset of an unterminated `/*`.
-fn blank_json_extras(text: &str) -> Result<Vec<u8>, usize> {
-    let src = text.as_bytes();
-    let mut out = src.to_vec();
-    let mut i = 0;
-    if text.starts_with(BOM) {
-        i = BOM.len_utf8();
-        blank(&mut out, 0..i);
-    }
-    // Last byte outside strings and comments that was not whitespace: a comma
-    // is trailing only after a value, so `{,}` stays an error.
-    let mut last_significant: Option<u8> = None;
-    let mut trailing_comma: Option<usize> = None;
-    while let Some(&b) = src.get(i) {
-        match b {
-            b'"' => {
-                i += 1;
-                while let Some(&c) = src.get(i) {
-                    i += 1;
-                    match c {
-                        b'\\' => i += 1,
-                        b'"' => break,
-                        _ => {}
-                    }
-                }
-                last_significant = Some(b'"');
-                trailing_comma = None;
-                continue;
-            }
-            b'/' if src.get(i + 1) == Some(&b'/') => {
-                let end = src
-                    .get(i..)
-                    .and_then(|tail| tail.iter().position(|&c| c == b'\n'))
-                    .map_or(src.len(), |at| i + at);
-                blank(&mut out, i..end);
-                i = end;
-                continue;
-            }
-            b'/' if src.get(i + 1) == Some(&b'*') => {
-                let end = src
-                    .get(i + 2..)
-                    .and_then(|tail| tail.windows(2).position(|w| w == b"*/"))
-                    .map(|at| i + 2 + at + 2)
-                    .ok_or(i)?;
-                blank(&mut out, i..end);
-                i = end;
-                continue;
-            }
-            b' ' | b'\t' | b'\n' | b'\r' => {}
-            b',' => {
-                trailing_comma = match last_significant {
-                    None | Some(b'{' | b'[' | b',' | b':') => None,
-                    Some(_) => Some(i),
-                };
-                last_significant = Some(b);
-            }
-            b'}' | b']' => {
-                if let Some(at) = trailing_comma.take() {
-                    blank(&mut out, at..at + 1);
-                }
-                last_significant = Some(b);
-            }
-            _ => {
-                trailing_comma = None;
-                last_significant = Some(b);
-            }
-        }
-        i += 1;
-    }
-    Ok(out)
-}
+/// JSON as connector configs are pasted: `//` and `/* */` comments and trailing commas, and
+/// nothing else of JSON5 (no single quotes, bare keys, hex or `NaN`), which Kafka Connect
+/// itself would refuse.
+const JSONC: jsonc_parser::ParseOptions = jsonc_parser::ParseOptions {
+    allow_comments: true,
+    allow_trailing_commas: true,
+    allow_loose_object_property_names: false,
+    allow_missing_commas: false,
+    allow_single_quoted_strings: false,
+    allow_hexadecimal_numbers: false,
+    allow_unary_plus_numbers: false,
+    allow_bare_decimal_point_numbers: false,
+    allow_extended_string_escapes: false,
+    allow_non_finite_numbers: false,
+};
 
-fn blank(bytes: &mut [u8], range: Range<usize>) {
-    if let Some(slice) = bytes.get_mut(range) {
-        for b in slice.iter_mut().filter(|b| !matches!(**b, b'\n' | b'\r')) {
-            *b = b' ';
-        }
-    }
-}
-
-fn json_error(text: &str, origin: &Origin, err: &serde_json::Error) -> SourceError {
-    let full = err.to_string();
-    // serde_json appends the position; it is reported separately.
-    let suffix = format!(" at line {} column {}", err.line(), err.column());
-    let message = full.strip_suffix(&suffix).unwrap_or(&full).to_owned();
+/// The parser's error at its 1-based line and column, columns in characters (a Korean comment
+/// is three bytes a character), with the message in this crate's lower-case style.
+fn json_error(text: &str, origin: &Origin, err: &jsonc_parser::errors::ParseError) -> SourceError {
+    let (line, column) = position_of_offset(text, err.range().start);
+    let kind = err.kind().to_string();
+    let mut chars = kind.chars();
+    let message = match chars.next() {
+        Some(first) => first.to_lowercase().chain(chars).collect(),
+        None => kind,
+    };
     SourceError::Json {
         origin: origin.clone(),
-        line: err.line(),
-        column: char_column(text, err.line(), err.column()),
+        line,
+        column,
         message,
     }
-}
-
-/// serde_json counts columns in bytes; users count characters (Korean
-/// comments are three bytes a character). serde_json says column 0 for the
-/// start of a line (e.g. EOF after a newline); report 1, the first column.
-fn char_column(text: &str, line: usize, byte_column: usize) -> usize {
-    let column = match line.checked_sub(1).and_then(|at| text.split('\n').nth(at)) {
-        Some(line_text) => line_text
-            .char_indices()
-            .take_while(|&(at, _)| at < byte_column)
-            .filter(|&(at, c)| !(at == 0 && c == BOM))
-            .count(),
-        None => byte_column,
-    };
-    column.max(1)
 }
 
 /// 1-based line and character column of a byte offset on a char boundary.
@@ -550,6 +560,13 @@ fn position_of_offset(text: &str, offset: usize) -> (usize, usize) {
 }
 
 // ---------------------------------------------------------- .properties
+//
+// Hand-written, following `java.util.Properties.load`, because the crate for it
+// (java-properties 2.0) loses what the tests pin: it refuses a character beyond U+FFFF
+// written as a surrogate pair (`\ud83d\ude00`, the way `Properties.store` writes one), it
+// drops a last line ending in a lone backslash (`last=end\`, which Java keeps as `end`),
+// and it reports a bad `\u` escape on a continued line at the logical line's first line
+// rather than the line the escape is on.
 
 /// A character with the 1-based natural line it is on.
 type Located = (char, usize);
@@ -978,7 +995,9 @@ s3.bucket.name=msk-lab-<ACCOUNT_ID>-target-bucket
     #[test]
     fn syntax_error_reports_original_line_and_column() {
         // Missing comma after "1"; the comment with Korean text sits before
-        // the error on the same line, so the column must count characters.
+        // the error on the same line, so the column must count characters. The
+        // column is where the comma belongs, right after "1" (21; the serde_json
+        // reader this replaced pointed at the next token, "b", 22).
         let text = "{\n  \"x\": \"y\",\n  /* 한국어 */ \"a\": \"1\" \"b\": \"2\"\n}";
         let err = parse_document(text, &Origin::File(PathBuf::from("conf/sink.json"))).unwrap_err();
         match &err {
@@ -990,15 +1009,15 @@ s3.bucket.name=msk-lab-<ACCOUNT_ID>-target-bucket
             } => {
                 assert_eq!(*origin, Origin::File(PathBuf::from("conf/sink.json")));
                 assert_eq!(*line, 3);
-                assert_eq!(*column, 22);
-                assert!(message.contains("expected `,` or `}`"), "{message}");
+                assert_eq!(*column, 21);
+                assert_eq!(message, "expected comma");
                 assert!(!message.contains("at line"), "{message}");
             }
             other => panic!("unexpected {other:?}"),
         }
         assert_eq!(
             err.to_string(),
-            "invalid JSON in file conf/sink.json at line 3, column 22: expected `,` or `}`"
+            "invalid JSON in file conf/sink.json at line 3, column 21: expected comma"
         );
     }
 
@@ -1163,6 +1182,35 @@ s3.bucket.name=msk-lab-<ACCOUNT_ID>-target-bucket
                     .starts_with("invalid properties in env X at line 3")
             );
         }
+    }
+
+    #[test]
+    fn rendered_documents_read_back_to_the_same_pairs() {
+        let given = pairs(&[
+            ("name", "s3-sink"),
+            ("path.format", "'year'=YYYY/'month'=MM"),
+            ("odd key=:#!", " leading space, trailing space "),
+            ("separator", "\n\t\r\u{c}|\\"),
+            ("locale", "ko_KR 한국어 😀"),
+            ("empty", ""),
+            ("hash", "#not a comment"),
+        ]);
+        for kind in [DocumentKind::Json, DocumentKind::Properties] {
+            let text = render_document(&given, kind);
+            assert_eq!(document_kind(&text), Some(kind), "{text}");
+            assert_eq!(parse(&text), given, "{kind:?}:\n{text}");
+        }
+        let properties = render_document(&given, DocumentKind::Properties);
+        assert!(properties.is_ascii(), "{properties}");
+        assert!(properties.contains("\\uD83D\\uDE00"), "{properties}");
+        let json = render_document(&given, DocumentKind::Json);
+        assert!(
+            json.starts_with("{\n  \"name\": \"s3-sink\",\n  \"config\": {"),
+            "{json}"
+        );
+        // Without a name, a bare map.
+        let bare = render_document(&pairs(&[("flush.size", "1")]), DocumentKind::Json);
+        assert_eq!(bare, "{\n  \"flush.size\": \"1\"\n}\n");
     }
 
     #[test]
