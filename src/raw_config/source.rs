@@ -14,11 +14,12 @@
 //! JSON with comments is read by jsonc-parser; `.properties` by hand (see there
 //! why). Only text is read here; what the keys mean is checked elsewhere.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::fmt;
 use std::io;
 use std::path::{Path, PathBuf};
 
+use indexmap::IndexMap;
 use serde_json::Value;
 
 /// Name of the variable holding a whole config document inline.
@@ -317,25 +318,9 @@ fn merge_document(raw: &mut RawConfig, text: &str, origin: Origin) -> Result<(),
     Ok(())
 }
 
-/// Ordered pairs where a repeated key keeps its place and takes the new value.
-#[derive(Default)]
-struct Pairs {
-    list: Vec<(String, String)>,
-    index: HashMap<String, usize>,
-}
-
-impl Pairs {
-    fn push(&mut self, key: String, value: String) {
-        if let Some(&at) = self.index.get(&key) {
-            if let Some(slot) = self.list.get_mut(at) {
-                slot.1 = value;
-            }
-            return;
-        }
-        self.index.insert(key.clone(), self.list.len());
-        self.list.push((key, value));
-    }
-}
+/// Ordered pairs where a repeated key keeps its place and takes the new value: what
+/// `IndexMap::insert` does.
+type Pairs = IndexMap<String, String>;
 
 enum Kind {
     Empty,
@@ -469,19 +454,19 @@ fn parse_json(text: &str, origin: &Origin) -> Result<Vec<(String, String)>, Sour
     match top.get("config") {
         Some(Value::Object(config)) => {
             if let Some(name) = top.get("name") {
-                pairs.push("name".to_owned(), value_text("name", name, origin)?);
+                pairs.insert("name".to_owned(), value_text("name", name, origin)?);
             }
             for (key, value) in config {
-                pairs.push(key.clone(), value_text(key, value, origin)?);
+                pairs.insert(key.clone(), value_text(key, value, origin)?);
             }
         }
         _ => {
             for (key, value) in &top {
-                pairs.push(key.clone(), value_text(key, value, origin)?);
+                pairs.insert(key.clone(), value_text(key, value, origin)?);
             }
         }
     }
-    Ok(pairs.list)
+    Ok(pairs.into_iter().collect())
 }
 
 fn value_text(key: &str, value: &Value, origin: &Origin) -> Result<String, SourceError> {
@@ -578,9 +563,9 @@ fn parse_properties(text: &str, origin: &Origin) -> Result<Vec<(String, String)>
     let mut pairs = Pairs::default();
     for line in logical_lines(text) {
         let (key, value) = split_key_value(&line);
-        pairs.push(unescape(key, origin)?, unescape(value, origin)?);
+        pairs.insert(unescape(key, origin)?, unescape(value, origin)?);
     }
-    Ok(pairs.list)
+    Ok(pairs.into_iter().collect())
 }
 
 fn is_properties_space(c: char) -> bool {
