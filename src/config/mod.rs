@@ -23,7 +23,7 @@ use crate::storage::{AssumeRole, S3Settings, Sse};
 use crate::transform::TransformChain;
 use base64::Engine as _;
 
-use crate::registry::glue::GlueSettings;
+use crate::registry::glue::{GlueConverter, GlueSettings};
 use crate::registry::json_schema::JsonSchemaDataOptions;
 use crate::registry::{
     AvroDataOptions, RegistryAuth, RegistrySettings, SchemaType, SubjectStrategy,
@@ -1156,13 +1156,6 @@ fn converter(r: &mut Reader<'_>, key: &'static str) -> Converter {
         }
         Some("AvroConverter" | "AWSKafkaAvroConverter") => Converter::Registry(SchemaType::Avro),
         Some("ProtobufConverter") => Converter::Registry(SchemaType::Protobuf),
-        Some("JsonSchemaConverter") if r.raw(key).is_some_and(|c| c.contains("amazonaws")) => {
-            r.error(
-                key,
-                "the AWS Glue Schema Registry JSON Schema converter is not supported yet; AWSKafkaAvroConverter is",
-            );
-            Converter::ByteArray
-        }
         Some("JsonSchemaConverter") => Converter::Registry(SchemaType::JsonSchema),
         _ => Converter::Json {
             schemas_enable: r.boolean(schemas_key).unwrap_or(true),
@@ -1182,12 +1175,13 @@ fn converter(r: &mut Reader<'_>, key: &'static str) -> Converter {
 fn registry_settings(r: &mut Reader<'_>, prefix: &'static str) -> Option<RegistrySettings> {
     let key = |suffix: &str| format!("{prefix}.{suffix}");
     let class = r.raw(prefix).unwrap_or_default();
-    if class.rsplit('.').next() == Some("AWSKafkaAvroConverter") {
-        // The Glue library's converter: schemas by version id from Glue, in the function's
+    if let Some(converter) = GlueConverter::from_class(&class) {
+        // The Glue library's converters: schemas by version id from Glue, in the function's
         // region unless `region` says otherwise.
         let glue = GlueSettings {
             region: r.string(&key("region")).filter(|v| !v.is_empty()),
             endpoint: r.string(&key("endpoint")).filter(|v| !v.is_empty()),
+            converter,
         };
         if let Some(e) = &glue.endpoint
             && reqwest::Url::parse(e).is_err()
@@ -1568,6 +1562,55 @@ mod tests {
             ]
         );
         assert!(!c.effective.iter().any(|(_, v)| v == "abc"));
+    }
+
+    #[test]
+    fn glue_converters_read_their_data_format() {
+        for (class, converter) in [
+            (
+                "com.amazonaws.services.schemaregistry.kafkaconnect.AWSKafkaAvroConverter",
+                GlueConverter::Avro,
+            ),
+            (
+                "com.amazonaws.services.schemaregistry.kafkaconnect.jsonschema.JsonSchemaConverter",
+                GlueConverter::JsonSchema,
+            ),
+        ] {
+            let c = config(&[
+                ("flush.size", "1"),
+                ("value.converter", class),
+                ("value.converter.region", "eu-west-1"),
+                ("value.converter.dataFormat", "JSON"),
+            ])
+            .unwrap();
+            assert_eq!(
+                c.value_converter,
+                Converter::Registry(converter.schema_type()),
+                "{class}"
+            );
+            let glue = c.value_registry.unwrap().glue.unwrap();
+            assert_eq!(glue.converter, converter, "{class}");
+            assert_eq!(glue.region.as_deref(), Some("eu-west-1"));
+            assert!(
+                c.ignored
+                    .iter()
+                    .any(|(k, _)| k == "value.converter.dataFormat")
+            );
+        }
+        // Confluent's converter of the same short name stays Confluent's.
+        let c = config(&[
+            ("flush.size", "1"),
+            (
+                "value.converter",
+                "io.confluent.connect.json.JsonSchemaConverter",
+            ),
+            (
+                "value.converter.schema.registry.url",
+                "http://registry:8081",
+            ),
+        ])
+        .unwrap();
+        assert!(c.value_registry.unwrap().glue.is_none());
     }
 
     #[test]

@@ -16,6 +16,7 @@
 pub mod avro;
 mod client;
 pub mod glue;
+pub mod glue_json_schema;
 pub mod json_schema;
 pub mod protobuf;
 
@@ -82,6 +83,8 @@ pub enum Decoder {
     Avro(avro::AvroSchema),
     Protobuf(protobuf::ProtobufSchema),
     Json(json_schema::JsonSchemaSchema),
+    /// A JSON Schema read by the Glue library's `JsonSchemaConverter`.
+    GlueJson(glue_json_schema::GlueJsonSchema),
 }
 
 impl Decoder {
@@ -112,7 +115,7 @@ impl Decoder {
         match self {
             Decoder::Avro(_) => SchemaType::Avro,
             Decoder::Protobuf(_) => SchemaType::Protobuf,
-            Decoder::Json(_) => SchemaType::JsonSchema,
+            Decoder::Json(_) | Decoder::GlueJson(_) => SchemaType::JsonSchema,
         }
     }
 
@@ -122,6 +125,7 @@ impl Decoder {
             Decoder::Avro(s) => s.record_name(),
             Decoder::Protobuf(s) => s.record_name(),
             Decoder::Json(s) => s.record_name(),
+            Decoder::GlueJson(_) => None,
         }
     }
 
@@ -131,6 +135,7 @@ impl Decoder {
             Decoder::Avro(s) => Decoder::Avro(s.with_version(version)),
             Decoder::Protobuf(s) => Decoder::Protobuf(s.with_version(version)),
             Decoder::Json(s) => Decoder::Json(s.with_version(version)),
+            Decoder::GlueJson(s) => Decoder::GlueJson(s.clone()),
         }
     }
 
@@ -140,6 +145,7 @@ impl Decoder {
             Decoder::Avro(s) => s.convert(payload),
             Decoder::Protobuf(s) => s.convert(payload),
             Decoder::Json(s) => s.convert(payload),
+            Decoder::GlueJson(s) => s.convert(payload),
         }
     }
 }
