@@ -1,9 +1,10 @@
 //! The AWS Glue Schema Registry converters (`AWSKafkaAvroConverter`,
-//! `jsonschema.JsonSchemaConverter`) end to end through `replay`: the schemas live in a Glue
-//! Schema Registry API on loopback (moto's server, PyPI `moto[server]`), and the payloads are
-//! framed as the Glue serializers frame them, some zlib-compressed, with the body written by
-//! `tests/registry/glue_produce.py` independently of this crate (Avro by fastavro, JSON as
-//! text). AWS credentials are dummies for the loopback server.
+//! `jsonschema.JsonSchemaConverter`, `protobuf.ProtobufSchemaConverter`) end to end through
+//! `replay`: the schemas live in a Glue Schema Registry API on loopback (moto's server, PyPI
+//! `moto[server]`), and the payloads are framed as the Glue serializers frame them, some
+//! zlib-compressed, with the body written by `tests/registry/glue_produce.py` independently of
+//! this crate (Avro by fastavro, JSON as text, Protobuf by Python's protobuf package from a
+//! `.proto` compiled with grpc_tools). AWS credentials are dummies for the loopback server.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -61,6 +62,8 @@ const AVRO_CONVERTER: &str =
     "com.amazonaws.services.schemaregistry.kafkaconnect.AWSKafkaAvroConverter";
 const JSON_CONVERTER: &str =
     "com.amazonaws.services.schemaregistry.kafkaconnect.jsonschema.JsonSchemaConverter";
+const PROTOBUF_CONVERTER: &str =
+    "com.amazonaws.services.schemaregistry.kafkaconnect.protobuf.ProtobufSchemaConverter";
 
 fn config(endpoint: &str, topic: &str, format: &str) -> Value {
     let mut c = converter_config(AVRO_CONVERTER, endpoint, topic, format);
@@ -350,6 +353,144 @@ fn glue_json_schema_bad_records() {
         let (event, _) = glue_produce_kind(&moto.endpoint, dir.path(), "json", "gjbad", Some(bad));
         let out = dir.path().join(bad);
         let cfg = converter_config(JSON_CONVERTER, &moto.endpoint, "gjbad", "json.JsonFormat");
+        let run = replay(&cfg, &event, &out);
+        assert!(!run.ok, "{bad}");
+        assert!(run.stderr.contains("offset 1"), "{bad}: {}", run.stderr);
+        assert!(run.stderr.contains(reason), "{bad}: {}", run.stderr);
+        assert!(
+            run.stderr.contains("(not retryable)"),
+            "{bad}: {}",
+            run.stderr
+        );
+        assert!(files(&out).is_empty(), "{bad}: nothing is written");
+    }
+}
+
+#[test]
+fn glue_protobuf_lands_as_json_and_typed_parquet() {
+    let moto = moto::start_moto();
+    let dir = tempfile::tempdir().unwrap();
+    let (event, expect) =
+        glue_produce_kind(&moto.endpoint, dir.path(), "protobuf", "gporders", None);
+
+    let out = dir.path().join("json");
+    let mut cfg = converter_config(
+        PROTOBUF_CONVERTER,
+        &moto.endpoint,
+        "gporders",
+        "json.JsonFormat",
+    );
+    cfg["value.converter.protobufMessageType"] = json!("DYNAMIC_MESSAGE");
+    let run = replay(&cfg, &event, &out);
+    assert!(run.ok, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("value.converter.protobufMessageType"),
+        "{}",
+        run.stderr
+    );
+    let lines = written_lines(&out);
+    assert_eq!(lines.len(), expect.len(), "{}", run.stdout);
+    for (line, row) in lines.iter().zip(&expect) {
+        assert_eq!(line, &row["value"], "offset {}", row["offset"]);
+    }
+    // The JSON lines keep the Connect schema's field order: the message's, the oneof at its
+    // first member's place.
+    let first = std::fs::read_to_string(&files(&out)[0]).unwrap();
+    assert!(
+        first.starts_with(r#"{"order_id":"o-0000","quantity":0,"customer":"#)
+            && first.contains(r#""address":{"city":"Seoul","zip":"06000"},"payment":{"card":"card-0","cash_cents":null},"note":null}"#),
+        "{first}"
+    );
+
+    let out = dir.path().join("parquet");
+    let cfg = converter_config(
+        PROTOBUF_CONVERTER,
+        &moto.endpoint,
+        "gporders",
+        "parquet.ParquetFormat",
+    );
+    let run = replay(&cfg, &event, &out);
+    assert!(run.ok, "{}", run.stderr);
+    let types = parquet_columns(&out);
+    for (column, ty) in [
+        ("order_id", "VARCHAR"),
+        ("quantity", "INTEGER"),
+        ("customer", "BIGINT"),
+        ("units", "BIGINT"),
+        ("price", "DOUBLE"),
+        ("paid", "BOOLEAN"),
+        ("status", "VARCHAR"),
+        ("created_at", "TIMESTAMP WITH TIME ZONE"),
+        ("order_date", "DATE"),
+        ("tags", "VARCHAR[]"),
+        ("counts", "MAP(VARCHAR, INTEGER)"),
+        ("address", "STRUCT(city VARCHAR, zip VARCHAR)"),
+        ("payment", "STRUCT(card VARCHAR, cash_cents BIGINT)"),
+        ("note", "VARCHAR"),
+    ] {
+        assert!(
+            types.iter().any(|(c, t)| c == column && t == ty),
+            "{column} {ty}: {types:?}"
+        );
+    }
+    let glob = format!("{}/**/*.parquet", out.display());
+    let got = duckdb(&format!(
+        "SELECT CAST(units AS VARCHAR), CAST(epoch_ms(created_at) AS VARCHAR), CAST(order_date AS VARCHAR), payment.card, CAST(payment.cash_cents AS VARCHAR), note FROM read_parquet('{glob}', hive_partitioning=false) ORDER BY order_id"
+    ));
+    let want: Vec<Value> = expect
+        .iter()
+        .map(|r| {
+            let v = &r["value"];
+            let days = v["order_date"].as_i64().unwrap();
+            let date =
+                chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap() + chrono::Duration::days(days);
+            let text = |x: &Value| {
+                if x.is_null() {
+                    Value::Null
+                } else {
+                    json!(x.to_string())
+                }
+            };
+            json!([
+                v["units"].to_string(),
+                v["created_at"].to_string(),
+                date.to_string(),
+                v["payment"]["card"],
+                text(&v["payment"]["cash_cents"]),
+                v["note"],
+            ])
+        })
+        .collect();
+    assert_eq!(got["rows"].as_array().unwrap(), &want);
+}
+
+#[test]
+fn glue_protobuf_bad_records() {
+    let moto = moto::start_moto();
+    let dir = tempfile::tempdir().unwrap();
+    for (bad, reason) in [
+        (
+            "wrong-format",
+            "is JSON, but com.amazonaws.services.schemaregistry.kafkaconnect.protobuf.ProtobufSchemaConverter reads PROTOBUF schemas",
+        ),
+        (
+            "bad-index",
+            "message index 99 names no message of the schema",
+        ),
+        (
+            "bad-message",
+            "the Protobuf payload does not decode as shop.Order",
+        ),
+    ] {
+        let (event, _) =
+            glue_produce_kind(&moto.endpoint, dir.path(), "protobuf", "gpbad", Some(bad));
+        let out = dir.path().join(bad);
+        let cfg = converter_config(
+            PROTOBUF_CONVERTER,
+            &moto.endpoint,
+            "gpbad",
+            "json.JsonFormat",
+        );
         let run = replay(&cfg, &event, &out);
         assert!(!run.ok, "{bad}");
         assert!(run.stderr.contains("offset 1"), "{bad}: {}", run.stderr);

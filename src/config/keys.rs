@@ -197,7 +197,7 @@ pub const KEYS: &[KeySpec] = &[
     used(
         "key.converter",
         Some("JsonConverter"),
-        "Converter for record keys: JsonConverter, StringConverter, ByteArrayConverter, AvroConverter, ProtobufConverter, JsonSchemaConverter (Confluent Schema Registry), AWSKafkaAvroConverter, jsonschema.JsonSchemaConverter (AWS Glue Schema Registry, com.amazonaws.services.schemaregistry.kafkaconnect). Keys are only converted when they are written.",
+        "Converter for record keys: JsonConverter, StringConverter, ByteArrayConverter, AvroConverter, ProtobufConverter, JsonSchemaConverter (Confluent Schema Registry), AWSKafkaAvroConverter, jsonschema.JsonSchemaConverter, protobuf.ProtobufSchemaConverter (AWS Glue Schema Registry, com.amazonaws.services.schemaregistry.kafkaconnect). Keys are only converted when they are written.",
         None,
     ),
     used(
@@ -209,7 +209,7 @@ pub const KEYS: &[KeySpec] = &[
     used(
         "value.converter",
         Some("JsonConverter"),
-        "Converter for record values: JsonConverter, StringConverter, ByteArrayConverter, AvroConverter, ProtobufConverter, JsonSchemaConverter (Confluent Schema Registry), AWSKafkaAvroConverter, jsonschema.JsonSchemaConverter (AWS Glue Schema Registry, com.amazonaws.services.schemaregistry.kafkaconnect).",
+        "Converter for record values: JsonConverter, StringConverter, ByteArrayConverter, AvroConverter, ProtobufConverter, JsonSchemaConverter (Confluent Schema Registry), AWSKafkaAvroConverter, jsonschema.JsonSchemaConverter, protobuf.ProtobufSchemaConverter (AWS Glue Schema Registry, com.amazonaws.services.schemaregistry.kafkaconnect).",
         None,
     ),
     used(

@@ -324,6 +324,7 @@ const CONVERTERS: &[&str] = &[
     "ProtobufConverter",
     "JsonSchemaConverter",
     "AWSKafkaAvroConverter",
+    "ProtobufSchemaConverter",
 ];
 
 impl Config {
@@ -1155,7 +1156,9 @@ fn converter(r: &mut Reader<'_>, key: &'static str) -> Converter {
             Converter::ByteArray
         }
         Some("AvroConverter" | "AWSKafkaAvroConverter") => Converter::Registry(SchemaType::Avro),
-        Some("ProtobufConverter") => Converter::Registry(SchemaType::Protobuf),
+        Some("ProtobufConverter" | "ProtobufSchemaConverter") => {
+            Converter::Registry(SchemaType::Protobuf)
+        }
         Some("JsonSchemaConverter") => Converter::Registry(SchemaType::JsonSchema),
         _ => Converter::Json {
             schemas_enable: r.boolean(schemas_key).unwrap_or(true),
@@ -1175,7 +1178,7 @@ fn converter(r: &mut Reader<'_>, key: &'static str) -> Converter {
 fn registry_settings(r: &mut Reader<'_>, prefix: &'static str) -> Option<RegistrySettings> {
     let key = |suffix: &str| format!("{prefix}.{suffix}");
     let class = r.raw(prefix).unwrap_or_default();
-    if let Some(converter) = GlueConverter::from_class(&class) {
+    if let Some(converter) = GlueConverter::from_class(class) {
         // The Glue library's converters: schemas by version id from Glue, in the function's
         // region unless `region` says otherwise.
         let glue = GlueSettings {
@@ -1574,6 +1577,10 @@ mod tests {
             (
                 "com.amazonaws.services.schemaregistry.kafkaconnect.jsonschema.JsonSchemaConverter",
                 GlueConverter::JsonSchema,
+            ),
+            (
+                "com.amazonaws.services.schemaregistry.kafkaconnect.protobuf.ProtobufSchemaConverter",
+                GlueConverter::Protobuf,
             ),
         ] {
             let c = config(&[

@@ -16,6 +16,7 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::OnceCell;
 
 use super::glue_json_schema::GlueJsonSchema;
+use super::glue_protobuf::GlueProtobufSchema;
 use super::{Decoder, FetchError, RegistrySettings, ResolvedSchema, SchemaType};
 use crate::convert::ConvertError;
 
@@ -250,7 +251,12 @@ impl GlueClient {
                 GlueConverter::Avro => Decoder::parse(SchemaType::Avro, text, &[], &self.settings),
                 GlueConverter::JsonSchema => GlueJsonSchema::parse(text).map(Decoder::GlueJson),
                 GlueConverter::Protobuf => {
-                    Err("ProtobufSchemaConverter is not supported yet".to_owned())
+                    // GlueSchemaRegistryDeserializationFacade.getSchemaName: the ARN's last part.
+                    let name = out
+                        .schema_arn()
+                        .and_then(|a| a.rsplit('/').next())
+                        .unwrap_or("schema");
+                    GlueProtobufSchema::parse(text, name).map(Decoder::GlueProtobuf)
                 }
             };
             Ok(decoder

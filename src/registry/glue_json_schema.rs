@@ -290,7 +290,7 @@ impl Walker<'_> {
 
     /// `JsonSchemaToConnectSchemaConverter.toConnectSchema(jsonSchema, required)`; `None` for
     /// a `NullSchema`, as Java returns null.
-    fn to_connect(
+    fn connect_schema_of(
         &mut self,
         id: NodeId,
         required: bool,
@@ -462,7 +462,7 @@ impl Walker<'_> {
                     let Some(other) = subs.iter().find(|s| !is_null(self, s)) else {
                         return Err(unsupported(at, "a oneOf of two nulls"));
                     };
-                    return self.to_connect(*other, false, cache);
+                    return self.connect_schema_of(*other, false, cache);
                 }
                 // buildNonOptionalUnionSchema, with this converter's cache. Its `optional()`
                 // for a null member is undone by populateConnectProperties below.
@@ -472,7 +472,7 @@ impl Walker<'_> {
                     subs.iter().copied().filter(|s| !is_null(self, s)).collect();
                 for (i, s) in members.into_iter().enumerate() {
                     let f = self
-                        .to_connect(s, true, cache)?
+                        .connect_schema_of(s, true, cache)?
                         .expect("null members are filtered out");
                     b.field(&format!("field{}", i + 1), f);
                 }
@@ -487,7 +487,7 @@ impl Walker<'_> {
                     ));
                 }
                 self.in_progress.push(target);
-                let out = self.to_connect(target, required, cache);
+                let out = self.connect_schema_of(target, required, cache);
                 self.in_progress.pop();
                 return out;
             }
@@ -524,7 +524,7 @@ impl Walker<'_> {
         at: &str,
         what: &str,
     ) -> Result<Value, String> {
-        self.to_connect(id, true, cache)?.ok_or_else(|| {
+        self.connect_schema_of(id, true, cache)?.ok_or_else(|| {
             unsupported(
                 at,
                 &format!("a {what} of type null alone (it has no Connect schema)"),
@@ -863,7 +863,7 @@ impl GlueJsonSchema {
             in_progress: Vec::new(),
         };
         let connect = walker
-            .to_connect(root, true, &mut Cache::default())?
+            .connect_schema_of(root, true, &mut Cache::default())?
             .ok_or_else(|| unsupported("#", "a schema of type null alone"))?;
         Ok(GlueJsonSchema {
             connect: Arc::new(connect),

@@ -17,6 +17,7 @@ pub mod avro;
 mod client;
 pub mod glue;
 pub mod glue_json_schema;
+pub mod glue_protobuf;
 pub mod json_schema;
 pub mod protobuf;
 
@@ -85,6 +86,8 @@ pub enum Decoder {
     Json(json_schema::JsonSchemaSchema),
     /// A JSON Schema read by the Glue library's `JsonSchemaConverter`.
     GlueJson(glue_json_schema::GlueJsonSchema),
+    /// A Protobuf schema read by the Glue library's `ProtobufSchemaConverter`.
+    GlueProtobuf(glue_protobuf::GlueProtobufSchema),
 }
 
 impl Decoder {
@@ -114,7 +117,7 @@ impl Decoder {
     pub fn schema_type(&self) -> SchemaType {
         match self {
             Decoder::Avro(_) => SchemaType::Avro,
-            Decoder::Protobuf(_) => SchemaType::Protobuf,
+            Decoder::Protobuf(_) | Decoder::GlueProtobuf(_) => SchemaType::Protobuf,
             Decoder::Json(_) | Decoder::GlueJson(_) => SchemaType::JsonSchema,
         }
     }
@@ -125,7 +128,7 @@ impl Decoder {
             Decoder::Avro(s) => s.record_name(),
             Decoder::Protobuf(s) => s.record_name(),
             Decoder::Json(s) => s.record_name(),
-            Decoder::GlueJson(_) => None,
+            Decoder::GlueJson(_) | Decoder::GlueProtobuf(_) => None,
         }
     }
 
@@ -136,6 +139,7 @@ impl Decoder {
             Decoder::Protobuf(s) => Decoder::Protobuf(s.with_version(version)),
             Decoder::Json(s) => Decoder::Json(s.with_version(version)),
             Decoder::GlueJson(s) => Decoder::GlueJson(s.clone()),
+            Decoder::GlueProtobuf(s) => Decoder::GlueProtobuf(s.clone()),
         }
     }
 
@@ -146,6 +150,7 @@ impl Decoder {
             Decoder::Protobuf(s) => s.convert(payload),
             Decoder::Json(s) => s.convert(payload),
             Decoder::GlueJson(s) => s.convert(payload),
+            Decoder::GlueProtobuf(s) => s.convert(payload),
         }
     }
 }

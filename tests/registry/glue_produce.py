@@ -26,8 +26,9 @@ dates as days).
 
 Bad modes, on the value at offset 1: `unknown-version` (a version id Glue does not know),
 `confluent-framing` (Confluent's magic byte and id), `wrong-format` (the version id of a schema
-of the other data format, registered under `<topic>-other`), `missing-field` (json: a payload
-without `paid`).
+of another data format, registered under `<topic>-other`), `missing-field` (json: a payload
+without `paid`), `bad-index` (protobuf: message index 99), `bad-message` (protobuf: a
+truncated message).
 """
 
 import argparse
@@ -383,6 +384,10 @@ def main():
                 framed = bytes([3, 0]) + uuid.UUID(other_id).bytes + body
             elif bad == "missing-field" and args.kind == "json":
                 pass
+            elif bad == "bad-index" and args.kind == "protobuf":
+                framed = bytes([3, 0]) + vid + uvarint(99) + body[1:]
+            elif bad == "bad-message" and args.kind == "protobuf":
+                framed = bytes([3, 0]) + vid + body[:1] + b"\x0a\xff\xff"
             else:
                 raise SystemExit(f"unknown --bad {bad} for --kind {args.kind}")
         records.append(
