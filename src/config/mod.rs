@@ -1191,6 +1191,14 @@ fn registry_settings(r: &mut Reader<'_>, prefix: &'static str) -> Option<Registr
         {
             r.error(&key("endpoint"), "is not a URL");
         }
+        // The library hands records without its header to this deserializer; here they fail.
+        if r.raw(&key("secondaryDeserializer"))
+            .is_some_and(|v| !v.is_empty())
+        {
+            r.warnings_note(&format!(
+                "{prefix}.secondaryDeserializer is not used here: a record not framed by the Glue serializer fails with its offset instead of going to the secondary deserializer"
+            ));
+        }
         return Some(RegistrySettings {
             urls: Vec::new(),
             auth: RegistryAuth::None,
@@ -1603,7 +1611,33 @@ mod tests {
                     .iter()
                     .any(|(k, _)| k == "value.converter.dataFormat")
             );
+            assert!(
+                !c.warnings
+                    .iter()
+                    .any(|w| w.contains("secondaryDeserializer")),
+                "{:?}",
+                c.warnings
+            );
         }
+        let c = config(&[
+            ("flush.size", "1"),
+            (
+                "value.converter",
+                "com.amazonaws.services.schemaregistry.kafkaconnect.AWSKafkaAvroConverter",
+            ),
+            (
+                "value.converter.secondaryDeserializer",
+                "io.confluent.kafka.serializers.KafkaAvroDeserializer",
+            ),
+        ])
+        .unwrap();
+        assert!(
+            c.warnings
+                .iter()
+                .any(|w| w.contains("value.converter.secondaryDeserializer is not used")),
+            "{:?}",
+            c.warnings
+        );
         // Confluent's converter of the same short name stays Confluent's.
         let c = config(&[
             ("flush.size", "1"),
