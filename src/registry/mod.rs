@@ -245,7 +245,8 @@ pub struct RegistrySettings {
     pub avro: AvroDataOptions,
     /// `JsonSchemaData`'s options (JsonSchemaConverter).
     pub json: json_schema::JsonSchemaDataOptions,
-    /// Set for the AWS Glue Schema Registry converters (`AWSKafkaAvroConverter`): schemas
+    /// Set for the AWS Glue Schema Registry converters (`AWSKafkaAvroConverter`,
+    /// `JsonSchemaConverter`, `ProtobufSchemaConverter` of the Glue library): schemas
     /// come from Glue and the Confluent fields above are unused.
     pub glue: Option<glue::GlueSettings>,
 }
