@@ -197,7 +197,7 @@ pub const KEYS: &[KeySpec] = &[
     used(
         "key.converter",
         Some("JsonConverter"),
-        "Converter for record keys: JsonConverter, StringConverter, ByteArrayConverter, AvroConverter, ProtobufConverter, JsonSchemaConverter (Confluent Schema Registry), AWSKafkaAvroConverter (AWS Glue Schema Registry). Keys are only converted when they are written.",
+        "Converter for record keys: JsonConverter, StringConverter, ByteArrayConverter, AvroConverter, ProtobufConverter, JsonSchemaConverter (Confluent Schema Registry), AWSKafkaAvroConverter, jsonschema.JsonSchemaConverter, protobuf.ProtobufSchemaConverter (AWS Glue Schema Registry, com.amazonaws.services.schemaregistry.kafkaconnect). Keys are only converted when they are written.",
         None,
     ),
     used(
@@ -209,7 +209,7 @@ pub const KEYS: &[KeySpec] = &[
     used(
         "value.converter",
         Some("JsonConverter"),
-        "Converter for record values: JsonConverter, StringConverter, ByteArrayConverter, AvroConverter, ProtobufConverter, JsonSchemaConverter (Confluent Schema Registry), AWSKafkaAvroConverter (AWS Glue Schema Registry).",
+        "Converter for record values: JsonConverter, StringConverter, ByteArrayConverter, AvroConverter, ProtobufConverter, JsonSchemaConverter (Confluent Schema Registry), AWSKafkaAvroConverter, jsonschema.JsonSchemaConverter, protobuf.ProtobufSchemaConverter (AWS Glue Schema Registry, com.amazonaws.services.schemaregistry.kafkaconnect).",
         None,
     ),
     used(
@@ -704,25 +704,25 @@ pub const KEYS: &[KeySpec] = &[
     used(
         "key.converter.region",
         None,
-        "AWSKafkaAvroConverter keys (AWS Glue Schema Registry): the registry's region; default the function's.",
+        "AWS Glue Schema Registry converters, keys: the registry's region; default the function's.",
         None,
     ),
     used(
         "value.converter.region",
         None,
-        "AWSKafkaAvroConverter values (AWS Glue Schema Registry): the registry's region; default the function's.",
+        "AWS Glue Schema Registry converters, values: the registry's region; default the function's.",
         None,
     ),
     used(
         "key.converter.endpoint",
         None,
-        "AWSKafkaAvroConverter keys: the Glue endpoint URL (a VPC endpoint, a test server).",
+        "AWS Glue Schema Registry converters, keys: the Glue endpoint URL (a VPC endpoint, a test server).",
         None,
     ),
     used(
         "value.converter.endpoint",
         None,
-        "AWSKafkaAvroConverter values: the Glue endpoint URL (a VPC endpoint, a test server).",
+        "AWS Glue Schema Registry converters, values: the Glue endpoint URL (a VPC endpoint, a test server).",
         None,
     ),
     used(

@@ -21,7 +21,7 @@ use crate::storage::{AssumeRole, S3Settings, Sse};
 use crate::transform::TransformChain;
 use base64::Engine as _;
 
-use crate::registry::glue::GlueSettings;
+use crate::registry::glue::{GlueConverter, GlueSettings};
 use crate::registry::json_schema::JsonSchemaDataOptions;
 use crate::registry::{
     AvroDataOptions, RegistryAuth, RegistrySettings, SchemaType, SubjectStrategy,
@@ -361,6 +361,7 @@ const CONVERTERS: &[&str] = &[
     "ProtobufConverter",
     "JsonSchemaConverter",
     "AWSKafkaAvroConverter",
+    "ProtobufSchemaConverter",
 ];
 
 impl Config {
@@ -1206,13 +1207,8 @@ fn converter(r: &mut Reader<'_>, key: &'static str) -> Converter {
             Converter::ByteArray
         }
         Some("AvroConverter" | "AWSKafkaAvroConverter") => Converter::Registry(SchemaType::Avro),
-        Some("ProtobufConverter") => Converter::Registry(SchemaType::Protobuf),
-        Some("JsonSchemaConverter") if r.raw(key).is_some_and(|c| c.contains("amazonaws")) => {
-            r.error(
-                key,
-                "the AWS Glue Schema Registry JSON Schema converter is not supported yet; AWSKafkaAvroConverter is",
-            );
-            Converter::ByteArray
+        Some("ProtobufConverter" | "ProtobufSchemaConverter") => {
+            Converter::Registry(SchemaType::Protobuf)
         }
         Some("JsonSchemaConverter") => Converter::Registry(SchemaType::JsonSchema),
         _ => Converter::Json {
@@ -1233,13 +1229,14 @@ fn converter(r: &mut Reader<'_>, key: &'static str) -> Converter {
 fn registry_settings(r: &mut Reader<'_>, prefix: &'static str) -> Option<RegistrySettings> {
     let key = |suffix: &str| format!("{prefix}.{suffix}");
     let class = r.raw(prefix).unwrap_or_default();
-    if class.rsplit('.').next() == Some("AWSKafkaAvroConverter") {
-        // The Glue library's converter: schemas by version id from Glue, in the function's
+    if let Some(converter) = GlueConverter::from_class(class) {
+        // The Glue library's converters: schemas by version id from Glue, in the function's
         // region unless `region` says otherwise.
         let glue = GlueSettings {
             region: r.string(&key("region")).filter(|v| !v.is_empty()),
             endpoint: r.string(&key("endpoint")).filter(|v| !v.is_empty()),
             secondary: None,
+            converter,
         };
         if let Some(e) = &glue.endpoint
             && reqwest::Url::parse(e).is_err()
@@ -1646,6 +1643,96 @@ mod tests {
             ]
         );
         assert!(!c.effective.iter().any(|(_, v)| v == "abc"));
+    }
+
+    #[test]
+    fn glue_converters_read_their_data_format() {
+        for (class, converter) in [
+            (
+                "com.amazonaws.services.schemaregistry.kafkaconnect.AWSKafkaAvroConverter",
+                GlueConverter::Avro,
+            ),
+            (
+                "com.amazonaws.services.schemaregistry.kafkaconnect.jsonschema.JsonSchemaConverter",
+                GlueConverter::JsonSchema,
+            ),
+            (
+                "com.amazonaws.services.schemaregistry.kafkaconnect.protobuf.ProtobufSchemaConverter",
+                GlueConverter::Protobuf,
+            ),
+        ] {
+            let c = config(&[
+                ("flush.size", "1"),
+                ("value.converter", class),
+                ("value.converter.region", "eu-west-1"),
+                ("value.converter.dataFormat", "JSON"),
+            ])
+            .unwrap();
+            assert_eq!(
+                c.value_converter,
+                Converter::Registry(converter.schema_type()),
+                "{class}"
+            );
+            let glue = c.value_registry.unwrap().glue.unwrap();
+            assert_eq!(glue.converter, converter, "{class}");
+            assert_eq!(glue.region.as_deref(), Some("eu-west-1"));
+            assert!(
+                c.ignored
+                    .iter()
+                    .any(|(k, _)| k == "value.converter.dataFormat")
+            );
+            assert!(
+                !c.warnings
+                    .iter()
+                    .any(|w| w.contains("secondaryDeserializer")),
+                "{:?}",
+                c.warnings
+            );
+        }
+        // The secondary deserializer (mixed framing) needs the Confluent registry's URL.
+        let glue_avro = (
+            "value.converter",
+            "com.amazonaws.services.schemaregistry.kafkaconnect.AWSKafkaAvroConverter",
+        );
+        let secondary = (
+            "value.converter.secondaryDeserializer",
+            "io.confluent.kafka.serializers.KafkaAvroDeserializer",
+        );
+        let e = config(&[("flush.size", "1"), glue_avro, secondary]).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("value.converter.schema.registry.url"),
+            "{e}"
+        );
+        let c = config(&[
+            ("flush.size", "1"),
+            glue_avro,
+            secondary,
+            (
+                "value.converter.schema.registry.url",
+                "http://registry:8081",
+            ),
+        ])
+        .unwrap();
+        let glue = c.value_registry.unwrap().glue.unwrap();
+        assert_eq!(
+            glue.secondary.map(|s| s.urls),
+            Some(vec!["http://registry:8081".to_owned()])
+        );
+        // Confluent's converter of the same short name stays Confluent's.
+        let c = config(&[
+            ("flush.size", "1"),
+            (
+                "value.converter",
+                "io.confluent.connect.json.JsonSchemaConverter",
+            ),
+            (
+                "value.converter.schema.registry.url",
+                "http://registry:8081",
+            ),
+        ])
+        .unwrap();
+        assert!(c.value_registry.unwrap().glue.is_none());
     }
 
     #[test]

@@ -1,4 +1,6 @@
-//! The AWS Glue Schema Registry: `AWSKafkaAvroConverter` payloads and their schemas.
+//! The AWS Glue Schema Registry: payloads of the Glue library's three converters
+//! (`AWSKafkaAvroConverter`, `jsonschema.JsonSchemaConverter`,
+//! `protobuf.ProtobufSchemaConverter`) and their schemas.
 //!
 //! The Glue serializer's framing (`GlueSchemaRegistryDeserializerDataParser` in
 //! awslabs/aws-glue-schema-registry): header version byte 3, a compression byte (0 none, 5
@@ -13,6 +15,8 @@ use std::sync::{Arc, Mutex};
 
 use tokio::sync::OnceCell;
 
+use super::glue_json_schema::GlueJsonSchema;
+use super::glue_protobuf::GlueProtobufSchema;
 use super::{Decoder, FetchError, RegistrySettings, ResolvedSchema, SchemaType};
 use crate::convert::ConvertError;
 
@@ -23,7 +27,62 @@ const COMPRESSION_ZLIB: u8 = 5;
 /// Largest payload a zlib-compressed record may inflate to.
 const MAX_INFLATED: u64 = 64 * 1024 * 1024;
 
-/// Where the Glue client connects (`region`, `endpoint` converter options).
+/// Which of the Glue library's converters reads the payloads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum GlueConverter {
+    /// `com.amazonaws.services.schemaregistry.kafkaconnect.AWSKafkaAvroConverter`.
+    #[default]
+    Avro,
+    /// `com.amazonaws.services.schemaregistry.kafkaconnect.jsonschema.JsonSchemaConverter`.
+    JsonSchema,
+    /// `com.amazonaws.services.schemaregistry.kafkaconnect.protobuf.ProtobufSchemaConverter`.
+    Protobuf,
+}
+
+impl GlueConverter {
+    /// The Glue converter a `key.converter`/`value.converter` class names, if any.
+    pub fn from_class(class: &str) -> Option<GlueConverter> {
+        match class.rsplit('.').next().unwrap_or(class) {
+            "AWSKafkaAvroConverter" => Some(GlueConverter::Avro),
+            "ProtobufSchemaConverter" => Some(GlueConverter::Protobuf),
+            // Confluent's converter has the same short name.
+            "JsonSchemaConverter" if class.starts_with("com.amazonaws.") => {
+                Some(GlueConverter::JsonSchema)
+            }
+            _ => None,
+        }
+    }
+
+    pub fn class_name(self) -> &'static str {
+        match self {
+            GlueConverter::Avro => {
+                "com.amazonaws.services.schemaregistry.kafkaconnect.AWSKafkaAvroConverter"
+            }
+            GlueConverter::JsonSchema => {
+                "com.amazonaws.services.schemaregistry.kafkaconnect.jsonschema.JsonSchemaConverter"
+            }
+            GlueConverter::Protobuf => {
+                "com.amazonaws.services.schemaregistry.kafkaconnect.protobuf.ProtobufSchemaConverter"
+            }
+        }
+    }
+
+    /// The schema versions' `DataFormat` this converter reads.
+    pub fn data_format(self) -> &'static str {
+        self.schema_type().registry_name()
+    }
+
+    pub fn schema_type(self) -> SchemaType {
+        match self {
+            GlueConverter::Avro => SchemaType::Avro,
+            GlueConverter::JsonSchema => SchemaType::JsonSchema,
+            GlueConverter::Protobuf => SchemaType::Protobuf,
+        }
+    }
+}
+
+/// Where the Glue client connects (`region`, `endpoint` converter options) and which
+/// converter reads the payloads.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct GlueSettings {
     pub region: Option<String>,
@@ -31,6 +90,7 @@ pub struct GlueSettings {
     /// `secondaryDeserializer` (Confluent's `KafkaAvroDeserializer`): the Confluent registry
     /// that reads records not framed by the Glue serializer.
     pub secondary: Option<Box<super::RegistrySettings>>,
+    pub converter: GlueConverter,
 }
 
 /// A schema version id, formatted as Glue's API takes it.
@@ -177,20 +237,32 @@ impl GlueClient {
                     )));
                 }
             };
+            let converter = self.glue.converter;
             let format = out.data_format().map(|f| f.as_str().to_owned());
-            let ty = match format.as_deref() {
-                Some("AVRO") => SchemaType::Avro,
-                other => {
-                    return Ok(Err(format!(
-                        "schema version {text_id} is {}; only AVRO is read from the Glue Schema Registry",
-                        other.unwrap_or("of no data format")
-                    )));
-                }
-            };
+            if format.as_deref() != Some(converter.data_format()) {
+                return Ok(Err(format!(
+                    "schema version {text_id} is {}, but {} reads {} schemas",
+                    format.as_deref().unwrap_or("of no data format"),
+                    converter.class_name(),
+                    converter.data_format()
+                )));
+            }
             let Some(text) = out.schema_definition() else {
                 return Ok(Err(format!("schema version {text_id} has no definition")));
             };
-            Ok(Decoder::parse(ty, text, &[], &self.settings)
+            let decoder = match converter {
+                GlueConverter::Avro => Decoder::parse(SchemaType::Avro, text, &[], &self.settings),
+                GlueConverter::JsonSchema => GlueJsonSchema::parse(text).map(Decoder::GlueJson),
+                GlueConverter::Protobuf => {
+                    // GlueSchemaRegistryDeserializationFacade.getSchemaName: the ARN's last part.
+                    let name = out
+                        .schema_arn()
+                        .and_then(|a| a.rsplit('/').next())
+                        .unwrap_or("schema");
+                    GlueProtobufSchema::parse(text, name).map(Decoder::GlueProtobuf)
+                }
+            };
+            Ok(decoder
                 .map(|decoder| {
                     Arc::new(ResolvedSchema {
                         id: 0,

@@ -94,7 +94,7 @@ impl Default for JsonSchemaDataOptions {
 /// become a red-black tree (9 entries in a table of 64 or more) is refused rather than
 /// modelled; with string keys it does not happen in practice.
 #[derive(Debug)]
-struct JavaHashMap<K, V> {
+pub(super) struct JavaHashMap<K, V> {
     table: Vec<Vec<(u32, K, V)>>,
     threshold: usize,
     size: usize,
@@ -107,7 +107,7 @@ fn table_size_for(c: usize) -> usize {
 
 impl<K: PartialEq, V> JavaHashMap<K, V> {
     /// `new HashMap<>()`.
-    fn new() -> Self {
+    pub(super) fn new() -> Self {
         JavaHashMap {
             table: Vec::new(),
             threshold: 0,
@@ -174,7 +174,7 @@ impl<K: PartialEq, V> JavaHashMap<K, V> {
 
     /// `HashMap.put` of a key whose Java `hashCode()` is `hash`: an equal key keeps its place
     /// and takes the new value.
-    fn insert(&mut self, hash: i32, key: K, value: V) -> Result<(), String> {
+    pub(super) fn insert(&mut self, hash: i32, key: K, value: V) -> Result<(), String> {
         let h = (hash as u32) ^ ((hash as u32) >> 16);
         if self.table.is_empty() {
             self.resize();
@@ -204,13 +204,13 @@ impl<K: PartialEq, V> JavaHashMap<K, V> {
     }
 
     /// The entries in iteration order.
-    fn into_entries(self) -> impl Iterator<Item = (K, V)> {
+    pub(super) fn into_entries(self) -> impl Iterator<Item = (K, V)> {
         self.table.into_iter().flatten().map(|(_, k, v)| (k, v))
     }
 }
 
 /// `String.hashCode()`: over UTF-16 code units.
-fn java_string_hash(s: &str) -> i32 {
+pub(super) fn java_string_hash(s: &str) -> i32 {
     s.encode_utf16()
         .fold(0i32, |h, c| h.wrapping_mul(31).wrapping_add(i32::from(c)))
 }
@@ -234,7 +234,7 @@ fn hash_order<'a>(
 /// The iteration order of an everit JSON object's keys (`names` in the schema text's order):
 /// org.json's `JSONObject` (a `new HashMap<>()`, filled in text order), copied by
 /// `OrgJsonUtil.toMap` into a `new HashMap<>(size)`.
-fn everit_object_order(names: &[String]) -> Result<Vec<&String>, String> {
+pub(super) fn everit_object_order(names: &[String]) -> Result<Vec<&String>, String> {
     let a = hash_order(names, JavaHashMap::new())?;
     hash_order(a, JavaHashMap::with_capacity(names.len()))
 }
@@ -257,7 +257,7 @@ fn everit_property_order(
 /// The JSON Schema draft everit loads with (`SchemaLoader` reads `$schema`; Confluent's
 /// `JsonSchema.loadPreviousDraft` makes draft 7 the default).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Draft {
+pub(super) enum Draft {
     V4,
     V6,
     V7,
@@ -326,13 +326,13 @@ impl Draft {
     }
 }
 
-type NodeId = usize;
+pub(super) type NodeId = usize;
 
 /// A `$ref` target: a document and the JSON pointer's tokens in it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-struct Target {
+pub(super) struct Target {
     doc: usize,
-    tokens: Vec<String>,
+    pub(super) tokens: Vec<String>,
 }
 
 /// What everit keeps of a schema object besides its type: `title`, `description`, `default`
@@ -340,22 +340,22 @@ struct Target {
 /// Only the schema everit returns for a JSON object has them; the schemas it makes of one
 /// object's keywords (each type of a `"type"` list, each part of a synthetic `allOf`) do not.
 #[derive(Debug, Clone, Default)]
-struct Meta {
-    title: Option<String>,
-    description: Option<String>,
-    default: Option<Value>,
-    connect: Map<String, Value>,
+pub(super) struct Meta {
+    pub(super) title: Option<String>,
+    pub(super) description: Option<String>,
+    pub(super) default: Option<Value>,
+    pub(super) connect: Map<String, Value>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Criterion {
+pub(super) enum Criterion {
     All,
     Any,
     One,
 }
 
 #[derive(Debug, Clone)]
-enum Items {
+pub(super) enum Items {
     Missing,
     Tuple,
     All(NodeId),
@@ -363,7 +363,7 @@ enum Items {
 
 /// everit's schema classes.
 #[derive(Debug, Clone)]
-enum Kind {
+pub(super) enum Kind {
     Boolean,
     Number {
         integer: bool,
@@ -395,11 +395,11 @@ enum Kind {
 }
 
 #[derive(Debug, Clone)]
-struct Node {
-    kind: Kind,
-    meta: Option<Meta>,
+pub(super) struct Node {
+    pub(super) kind: Kind,
+    pub(super) meta: Option<Meta>,
     /// Where the schema is, for messages: `#/properties/a` or `address.json#/...`.
-    at: String,
+    pub(super) at: String,
 }
 
 #[derive(Debug, Clone)]
@@ -413,12 +413,12 @@ struct Doc {
 
 /// The loaded schema: documents, everit's nodes, and the `$ref` targets loaded so far.
 #[derive(Debug, Clone)]
-struct Model {
+pub(super) struct Model {
     draft: Draft,
     docs: Vec<Doc>,
-    nodes: Vec<Node>,
+    pub(super) nodes: Vec<Node>,
     targets: HashMap<Target, NodeId>,
-    root: NodeId,
+    pub(super) root: NodeId,
 }
 
 fn escape_token(t: &str) -> String {
@@ -503,11 +503,29 @@ fn json_at<'a>(json: &'a Value, tokens: &[String]) -> Option<&'a Value> {
 }
 
 impl Model {
+    /// The schema as Confluent's `JsonSchema` loads it: draft 7 unless `$schema` says
+    /// otherwise, `definitions` merged into `$defs`.
     fn new(text: &str, references: &[ReferencedSchema]) -> Result<Model, String> {
+        Self::load_root(text, references, Draft::V7, true)
+    }
+
+    /// The schema as a bare `SchemaLoader.builder().schemaJson(..).build().load()` loads it,
+    /// as the Glue library's `JsonSchemaConverter.toConnectData` does: everit's default draft
+    /// 4 unless `$schema` says otherwise, no `$defs` merge, no references.
+    pub(super) fn new_plain(text: &str) -> Result<Model, String> {
+        Self::load_root(text, &[], Draft::V4, false)
+    }
+
+    fn load_root(
+        text: &str,
+        references: &[ReferencedSchema],
+        default_draft: Draft,
+        merge_defs: bool,
+    ) -> Result<Model, String> {
         let mut root: Value =
             serde_json::from_str(text).map_err(|e| format!("the schema is not JSON: {e}"))?;
         let draft = match &root {
-            Value::Object(o) => draft_of(o)?,
+            Value::Object(o) => draft_of(o, default_draft)?,
             Value::Bool(_) => {
                 return Err(
                     "a boolean schema (any value, or none) is not supported: JsonSchemaData makes a Connect Variant of `true` and cannot convert `false`"
@@ -525,7 +543,9 @@ impl Model {
             .and_then(Value::as_str)
             .map(|id| resolve_uri("", id))
             .unwrap_or_default();
-        merge_def_buckets(&mut root);
+        if merge_defs {
+            merge_def_buckets(&mut root);
+        }
         let mut docs = vec![Doc {
             uri: root_uri.clone(),
             name: String::new(),
@@ -553,6 +573,18 @@ impl Model {
         Ok(model)
     }
 
+    /// The JSON object a node of the root document was loaded from (for the schemas everit
+    /// makes of one object's keywords, that object).
+    pub(super) fn source_object(&self, at: &str) -> Option<&Map<String, Value>> {
+        let pointer = at.strip_prefix('#')?;
+        let tokens: Vec<String> = pointer
+            .split('/')
+            .skip(1)
+            .map(|t| t.replace("~1", "/").replace("~0", "~"))
+            .collect();
+        json_at(&self.docs[0].json, &tokens)?.as_object()
+    }
+
     fn push(&mut self, kind: Kind, meta: Option<Meta>, at: String) -> NodeId {
         self.nodes.push(Node { kind, meta, at });
         self.nodes.len() - 1
@@ -564,7 +596,7 @@ impl Model {
 
     /// everit's `SchemaLoader.load` of one schema value at `pointer` in document `doc`.
     /// `scoped`: inside a subschema with its own `$id`, which changes how references resolve.
-    fn load(
+    pub(super) fn load(
         &mut self,
         v: &Value,
         doc: usize,
@@ -892,7 +924,7 @@ impl Model {
 
     /// The node of a `$ref` target, loaded the first time (everit caches each target, so every
     /// `$ref` to it shares one schema instance).
-    fn target(&mut self, t: &Target) -> Result<NodeId, String> {
+    pub(super) fn target(&mut self, t: &Target) -> Result<NodeId, String> {
         if let Some(id) = self.targets.get(t) {
             return Ok(*id);
         }
@@ -912,10 +944,10 @@ impl Model {
 
 /// The draft of a root schema object: Confluent refuses nothing but sends 2019-09 and 2020-12
 /// to json-sKema (not modelled here); everit matches draft 4/6/7 meta-schema URLs by prefix and
-/// falls back to draft 7.
-fn draft_of(root: &Map<String, Value>) -> Result<Draft, String> {
+/// falls back to draft 7. Without `$schema` the loader's default applies.
+fn draft_of(root: &Map<String, Value>, default: Draft) -> Result<Draft, String> {
     let Some(s) = root.get("$schema") else {
-        return Ok(Draft::V7);
+        return Ok(default);
     };
     let s = s.as_str().ok_or("$schema must be a string")?;
     let bare = s.strip_suffix('#').unwrap_or(s);
@@ -1053,13 +1085,13 @@ struct Converter<'m> {
     id_index: u32,
 }
 
-fn unsupported(at: &str, what: &str) -> String {
+pub(super) fn unsupported(at: &str, what: &str) -> String {
     format!("{at}: {what} is not supported")
 }
 
 /// An `Integer` annotation (`connect.index`, `connect.version`): Java casts it, so anything
 /// but an integer in `int` range fails.
-fn int_annotation(meta: &Meta, key: &str, at: &str) -> Result<Option<i64>, String> {
+pub(super) fn int_annotation(meta: &Meta, key: &str, at: &str) -> Result<Option<i64>, String> {
     match meta.connect.get(key) {
         None => Ok(None),
         Some(v) => v
@@ -1071,7 +1103,7 @@ fn int_annotation(meta: &Meta, key: &str, at: &str) -> Result<Option<i64>, Strin
 }
 
 /// `connect.type`, read only where `JsonSchemaData` reads it (a `String` cast).
-fn connect_type(node: &Node) -> Result<Option<&str>, String> {
+pub(super) fn connect_type(node: &Node) -> Result<Option<&str>, String> {
     match node
         .meta
         .as_ref()
@@ -1914,7 +1946,7 @@ fn map_data(schema: &Value, v: &Value, path: &str) -> Result<Value, DataError> {
 }
 
 /// The Java `hashCode()` of a converted map key.
-fn key_hash(keys: &Value, k: &Value) -> Result<i32, String> {
+pub(super) fn key_hash(keys: &Value, k: &Value) -> Result<i32, String> {
     if k.is_null() {
         return Ok(0);
     }

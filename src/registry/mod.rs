@@ -16,6 +16,8 @@
 pub mod avro;
 mod client;
 pub mod glue;
+pub mod glue_json_schema;
+pub mod glue_protobuf;
 pub mod json_schema;
 pub mod protobuf;
 
@@ -82,6 +84,10 @@ pub enum Decoder {
     Avro(avro::AvroSchema),
     Protobuf(protobuf::ProtobufSchema),
     Json(json_schema::JsonSchemaSchema),
+    /// A JSON Schema read by the Glue library's `JsonSchemaConverter`.
+    GlueJson(glue_json_schema::GlueJsonSchema),
+    /// A Protobuf schema read by the Glue library's `ProtobufSchemaConverter`.
+    GlueProtobuf(glue_protobuf::GlueProtobufSchema),
 }
 
 impl Decoder {
@@ -111,8 +117,8 @@ impl Decoder {
     pub fn schema_type(&self) -> SchemaType {
         match self {
             Decoder::Avro(_) => SchemaType::Avro,
-            Decoder::Protobuf(_) => SchemaType::Protobuf,
-            Decoder::Json(_) => SchemaType::JsonSchema,
+            Decoder::Protobuf(_) | Decoder::GlueProtobuf(_) => SchemaType::Protobuf,
+            Decoder::Json(_) | Decoder::GlueJson(_) => SchemaType::JsonSchema,
         }
     }
 
@@ -122,6 +128,7 @@ impl Decoder {
             Decoder::Avro(s) => s.record_name(),
             Decoder::Protobuf(s) => s.record_name(),
             Decoder::Json(s) => s.record_name(),
+            Decoder::GlueJson(_) | Decoder::GlueProtobuf(_) => None,
         }
     }
 
@@ -131,6 +138,8 @@ impl Decoder {
             Decoder::Avro(s) => Decoder::Avro(s.with_version(version)),
             Decoder::Protobuf(s) => Decoder::Protobuf(s.with_version(version)),
             Decoder::Json(s) => Decoder::Json(s.with_version(version)),
+            Decoder::GlueJson(s) => Decoder::GlueJson(s.clone()),
+            Decoder::GlueProtobuf(s) => Decoder::GlueProtobuf(s.clone()),
         }
     }
 
@@ -140,6 +149,8 @@ impl Decoder {
             Decoder::Avro(s) => s.convert(payload),
             Decoder::Protobuf(s) => s.convert(payload),
             Decoder::Json(s) => s.convert(payload),
+            Decoder::GlueJson(s) => s.convert(payload),
+            Decoder::GlueProtobuf(s) => s.convert(payload),
         }
     }
 
@@ -151,6 +162,8 @@ impl Decoder {
             Decoder::Protobuf(s) => s.convert_json(text),
             // JSON Schema payloads are JSON text already.
             Decoder::Json(s) => s.convert(text),
+            Decoder::GlueJson(s) => s.convert(text),
+            Decoder::GlueProtobuf(s) => s.convert_json(text),
         }
     }
 }
@@ -245,7 +258,8 @@ pub struct RegistrySettings {
     pub avro: AvroDataOptions,
     /// `JsonSchemaData`'s options (JsonSchemaConverter).
     pub json: json_schema::JsonSchemaDataOptions,
-    /// Set for the AWS Glue Schema Registry converters (`AWSKafkaAvroConverter`): schemas
+    /// Set for the AWS Glue Schema Registry converters (`AWSKafkaAvroConverter`,
+    /// `JsonSchemaConverter`, `ProtobufSchemaConverter` of the Glue library): schemas
     /// come from Glue and the Confluent fields above are unused.
     pub glue: Option<glue::GlueSettings>,
 }

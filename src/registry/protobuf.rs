@@ -401,7 +401,7 @@ fn kind_name(k: &Kind) -> &'static str {
     }
 }
 
-fn number(f: f64, path: &str) -> Result<Value, String> {
+pub(super) fn number(f: f64, path: &str) -> Result<Value, String> {
     serde_json::Number::from_f64(f)
         .map(Value::Number)
         .ok_or_else(|| format!("{path}: {f} (NaN or infinite) cannot be written by this sink"))
@@ -525,36 +525,41 @@ fn scalar_data(f: &FieldDescriptor, v: &Pb, path: &str) -> Result<Value, String>
             }
         }
         Pb::Message(m) => match m.descriptor().full_name() {
-            TIMESTAMP_TYPE => {
-                let seconds = int_field(m, "seconds");
-                let nanos = int_field(m, "nanos");
-                json!(
-                    seconds
-                        .saturating_mul(1000)
-                        .saturating_add(nanos / 1_000_000)
-                )
-            }
-            DATE_TYPE => {
-                let (y, mo, d) = (
-                    int_field(m, "year"),
-                    int_field(m, "month"),
-                    int_field(m, "day"),
-                );
-                let date = chrono::NaiveDate::from_ymd_opt(y as i32, mo as u32, d as u32)
-                    .ok_or_else(|| format!("{path}: {y}-{mo}-{d} is not a date"))?;
-                json!((date - chrono::NaiveDate::default()).num_days())
-            }
-            TIME_TYPE => {
-                let ms = ((int_field(m, "hours") * 60 + int_field(m, "minutes")) * 60
-                    + int_field(m, "seconds"))
-                    * 1000
-                    + int_field(m, "nanos") / 1_000_000;
-                json!(ms)
-            }
+            TIMESTAMP_TYPE => json!(timestamp_millis(m)),
+            DATE_TYPE => json!(date_days(m, path)?),
+            TIME_TYPE => json!(time_millis(m)),
             _ => message_data(m, path)?,
         },
         Pb::List(_) | Pb::Map(_) => field_data(f, v, path)?,
     })
+}
+
+/// A `google.protobuf.Timestamp` as epoch milliseconds.
+pub(super) fn timestamp_millis(m: &DynamicMessage) -> i64 {
+    let seconds = int_field(m, "seconds");
+    let nanos = int_field(m, "nanos");
+    seconds
+        .saturating_mul(1000)
+        .saturating_add(nanos / 1_000_000)
+}
+
+/// A `google.type.Date` as days since the epoch; a date the calendar has not (an unset one,
+/// 0-0-0) fails.
+pub(super) fn date_days(m: &DynamicMessage, path: &str) -> Result<i64, String> {
+    let (y, mo, d) = (
+        int_field(m, "year"),
+        int_field(m, "month"),
+        int_field(m, "day"),
+    );
+    let date = chrono::NaiveDate::from_ymd_opt(y as i32, mo as u32, d as u32)
+        .ok_or_else(|| format!("{path}: {y}-{mo}-{d} is not a date"))?;
+    Ok((date - chrono::NaiveDate::default()).num_days())
+}
+
+/// A `google.type.TimeOfDay` as milliseconds since midnight.
+pub(super) fn time_millis(m: &DynamicMessage) -> i64 {
+    ((int_field(m, "hours") * 60 + int_field(m, "minutes")) * 60 + int_field(m, "seconds")) * 1000
+        + int_field(m, "nanos") / 1_000_000
 }
 
 fn int_field(m: &DynamicMessage, name: &str) -> i64 {
