@@ -388,7 +388,7 @@ impl Builder {
 
 /// A message's fields in declaration order, as protobuf-java's `getFields()` gives them
 /// (prost-reflect's `fields()` is in number order).
-fn declared_fields(m: &MessageDescriptor) -> Vec<FieldDescriptor> {
+pub(super) fn declared_fields(m: &MessageDescriptor) -> Vec<FieldDescriptor> {
     m.descriptor_proto()
         .field
         .iter()

@@ -278,7 +278,9 @@ fn message_schema(m: &MessageDescriptor, open: &mut Vec<String>) -> Result<Value
         union.insert("field".into(), json!(format!("{}_{i}", oneof.name())));
         fields.push(Value::Object(union));
     }
-    for f in m.fields() {
+    // Declaration order, as protobuf-java's `getFields()` (prost-reflect's `fields()` is in
+    // field-number order).
+    for f in super::glue_protobuf::declared_fields(m) {
         if f.containing_oneof().is_some_and(|o| !o.is_synthetic()) {
             continue;
         }
@@ -436,7 +438,7 @@ fn message_data(m: &DynamicMessage, path: &str) -> Result<Value, String> {
         };
         out.insert(name, value);
     }
-    for f in desc.fields() {
+    for f in super::glue_protobuf::declared_fields(&desc) {
         if f.containing_oneof().is_some_and(|o| !o.is_synthetic()) {
             continue;
         }
@@ -584,5 +586,50 @@ mod tests {
         assert_eq!(message_indexes(&[4, 0, 2]).unwrap().0, vec![0, 1]);
         assert!(message_indexes(&[]).is_err());
         assert!(message_indexes(&[0x80]).is_err());
+    }
+
+    #[test]
+    fn fields_keep_their_declaration_order_not_their_numbers() {
+        // ProtobufData.toConnectSchema walks descriptor.getFields(), which protobuf-java gives
+        // in declaration order: `message M { string b = 2; int64 a = 1; }` is struct {b, a}.
+        use prost_reflect::prost::Message as _;
+        use prost_reflect::prost_types::{
+            DescriptorProto, FieldDescriptorProto, FileDescriptorProto, field_descriptor_proto,
+        };
+        let field = |name: &str, number, ty: field_descriptor_proto::Type| FieldDescriptorProto {
+            name: Some(name.into()),
+            json_name: Some(name.into()),
+            number: Some(number),
+            label: Some(field_descriptor_proto::Label::Optional as i32),
+            r#type: Some(ty as i32),
+            ..Default::default()
+        };
+        let file = FileDescriptorProto {
+            name: Some("order_test.proto".into()),
+            package: Some("ordertest".into()),
+            syntax: Some("proto3".into()),
+            message_type: vec![DescriptorProto {
+                name: Some("M".into()),
+                field: vec![
+                    field("b", 2, field_descriptor_proto::Type::String),
+                    field("a", 1, field_descriptor_proto::Type::Int64),
+                ],
+                ..Default::default()
+            }],
+            ..Default::default()
+        };
+        let schema = ProtobufSchema::parse(&STANDARD.encode(file.encode_to_vec()), &[]).unwrap();
+        // a = 7 (field 1), b = "x" (field 2), written in number order on the wire.
+        let converted = schema.convert(&[0, 0x08, 7, 0x12, 1, b'x']).unwrap();
+        let names: Vec<&str> = converted.schema.as_ref().unwrap()["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["field"].as_str().unwrap())
+            .collect();
+        assert_eq!(names, ["b", "a"]);
+        let keys: Vec<&String> = converted.data.as_object().unwrap().keys().collect();
+        assert_eq!(keys, ["b", "a"]);
+        assert_eq!(converted.data, json!({"b": "x", "a": 7}));
     }
 }
