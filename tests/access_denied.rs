@@ -28,28 +28,7 @@ const SECRET: &str = "prod/sink-config";
 /// Glue-framed event (`glue_produce.py`), and returns moto with the restricted user's keys.
 fn setup(dir: &Path) -> (moto::Moto, String, String, std::path::PathBuf) {
     let moto = moto::start_moto_with_env(&[("INITIAL_NO_AUTH_ACTION_COUNT", "40")]);
-    let event = dir.join("gorders.json");
-    let out = Command::new(python())
-        .arg(repo("tests/registry/glue_produce.py"))
-        .args([
-            "--endpoint",
-            &moto.endpoint,
-            "--topic",
-            "gorders",
-            "--count",
-            "3",
-        ])
-        .arg("--event")
-        .arg(&event)
-        .arg("--expect")
-        .arg(dir.join("gorders.jsonl"))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "glue_produce.py failed (pip install boto3 fastavro): {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let (event, _) = registry::glue_produce_avro(&moto.endpoint, dir, "gorders", 3);
     let out = Command::new(python())
         .arg(repo("tests/registry/restricted_user.py"))
         .args(["--endpoint", &moto.endpoint, "--secret", SECRET])

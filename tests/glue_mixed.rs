@@ -7,7 +7,6 @@
 //! stand-in. AWS credentials are dummies for the loopback server.
 
 use std::path::Path;
-use std::process::Command;
 
 use serde_json::{Value, json};
 
@@ -16,7 +15,7 @@ mod moto;
 #[path = "helpers/registry.rs"]
 mod registry;
 
-use registry::{Registry, USER_INFO, files, json_form, json_lines, produce, python, repo};
+use registry::{Registry, USER_INFO, files, json_form, json_lines, produce};
 
 /// The records of both events under one topic and partition: Glue's at offsets 0.., then
 /// Confluent's from offset 100.
@@ -40,29 +39,8 @@ fn mixed_framing_needs_the_secondary_deserializer() {
     let moto = moto::start_moto();
     let reg = Registry::start(Some(USER_INFO));
     let dir = tempfile::tempdir().unwrap();
-    let glue_event = dir.path().join("glue.json");
-    let glue_expect = dir.path().join("glue.jsonl");
-    let out = Command::new(python())
-        .arg(repo("tests/registry/glue_produce.py"))
-        .args([
-            "--endpoint",
-            &moto.endpoint,
-            "--topic",
-            "gorders",
-            "--count",
-            "3",
-        ])
-        .arg("--event")
-        .arg(&glue_event)
-        .arg("--expect")
-        .arg(&glue_expect)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "glue_produce.py failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let (glue_event, glue_expect) =
+        registry::glue_produce_avro(&moto.endpoint, dir.path(), "gorders", 3);
     let (confluent_event, confluent_expect) =
         produce(&reg, dir.path(), "avro-orders", "orders", 2, &[]);
     let event = dir.path().join("mixed.json");

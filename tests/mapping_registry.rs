@@ -356,29 +356,8 @@ fn glue_as_source(event: &Path) -> Value {
 fn glue_source_events_decode_with_the_schema_version_their_metadata_names() {
     let moto = moto::start_moto();
     let dir = tempfile::tempdir().unwrap();
-    let framed = dir.path().join("gorders.json");
-    let expect_path = dir.path().join("gorders.jsonl");
-    let out = std::process::Command::new(registry::python())
-        .arg(registry::repo("tests/registry/glue_produce.py"))
-        .args([
-            "--endpoint",
-            &moto.endpoint,
-            "--topic",
-            "gorders",
-            "--count",
-            "6",
-        ])
-        .arg("--event")
-        .arg(&framed)
-        .arg("--expect")
-        .arg(&expect_path)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "glue_produce.py failed (pip install boto3 fastavro): {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let (framed, expect_path) =
+        registry::glue_produce_avro(&moto.endpoint, dir.path(), "gorders", 6);
     let expect = registry::json_lines(&expect_path);
     let event = dir.path().join("gorders-source.json");
     std::fs::write(&event, glue_as_source(&framed).to_string()).unwrap();

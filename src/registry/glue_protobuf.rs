@@ -256,16 +256,7 @@ impl GlueProtobufSchema {
             .find(|(m, _)| m.full_name() == first.full_name())
             .ok_or_else(|| err(format!("{} is not indexed", first.full_name())))?;
         let schema = schema.clone().map_err(err)?;
-        let mut de = serde_json::Deserializer::from_slice(text);
-        let options = prost_reflect::DeserializeOptions::new().deny_unknown_fields(false);
-        let message = DynamicMessage::deserialize_with_options(desc.clone(), &mut de, &options)
-            .and_then(|m| de.end().map(|()| m))
-            .map_err(|e| {
-                err(format!(
-                    "the mapping's JSON rendering of the Protobuf value does not read as {}: {e}",
-                    desc.full_name()
-                ))
-            })?;
+        let message = super::protobuf::proto3_json(desc, text).map_err(err)?;
         let data = struct_data(&message, &schema, "$").map_err(|(path, m)| {
             err(format!(
                 "the Protobuf value does not fit its Connect schema at {path}: {m}"

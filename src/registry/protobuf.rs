@@ -164,16 +164,7 @@ impl ProtobufSchema {
                 desc.full_name()
             ))
         })?;
-        let schema = self
-            .connect
-            .get(desc.full_name())
-            .cloned()
-            .ok_or_else(|| err(format!("{} has no Connect schema", desc.full_name())))?;
-        let data = message_data(&message, "$").map_err(err)?;
-        Ok(Converted {
-            data,
-            schema: Some(schema),
-        })
+        self.converted(&message)
     }
 }
 
@@ -189,27 +180,40 @@ impl ProtobufSchema {
             .messages
             .get(&vec![0])
             .ok_or_else(|| err("the schema defines no message".to_owned()))?;
-        let mut de = serde_json::Deserializer::from_slice(text);
-        let options = prost_reflect::DeserializeOptions::new().deny_unknown_fields(false);
-        let message = DynamicMessage::deserialize_with_options(desc.clone(), &mut de, &options)
-            .and_then(|m| de.end().map(|()| m))
-            .map_err(|e| {
-                err(format!(
-                    "the mapping's JSON rendering of the Protobuf value does not read as {}: {e}",
-                    desc.full_name()
-                ))
-            })?;
+        let message = proto3_json(desc, text).map_err(err)?;
+        self.converted(&message)
+    }
+
+    /// A decoded message with its Connect schema, as Connect data.
+    fn converted(&self, message: &DynamicMessage) -> Result<Converted, ConvertError> {
+        let err = |m: String| ConvertError::Registry(m);
+        let desc = message.descriptor();
         let schema = self
             .connect
             .get(desc.full_name())
             .cloned()
             .ok_or_else(|| err(format!("{} has no Connect schema", desc.full_name())))?;
-        let data = message_data(&message, "$").map_err(err)?;
+        let data = message_data(message, "$").map_err(err)?;
         Ok(Converted {
             data,
             schema: Some(schema),
         })
     }
+}
+
+/// Reads proto3 JSON (as the event-source mapping renders a Protobuf value) into a message
+/// of type `desc`; unknown fields are skipped.
+pub(super) fn proto3_json(desc: &MessageDescriptor, text: &[u8]) -> Result<DynamicMessage, String> {
+    let mut de = serde_json::Deserializer::from_slice(text);
+    let options = prost_reflect::DeserializeOptions::new().deny_unknown_fields(false);
+    DynamicMessage::deserialize_with_options(desc.clone(), &mut de, &options)
+        .and_then(|m| de.end().map(|()| m))
+        .map_err(|e| {
+            format!(
+                "the mapping's JSON rendering of the Protobuf value does not read as {}: {e}",
+                desc.full_name()
+            )
+        })
 }
 
 /// Reads a zigzag varint.

@@ -254,3 +254,37 @@ print(json.dumps({"columns": rel.columns, "types": [str(t) for t in rel.types],
     );
     serde_json::from_slice(&out.stdout).unwrap()
 }
+
+/// Runs `tests/registry/glue_produce.py` against a Glue API (moto) at `endpoint`: an event of
+/// `count` Glue-framed Avro records on `topic`, and the expect file beside it.
+pub fn glue_produce_avro(
+    endpoint: &str,
+    dir: &Path,
+    topic: &str,
+    count: usize,
+) -> (PathBuf, PathBuf) {
+    let event = dir.join(format!("{topic}-glue.json"));
+    let expect = event.with_extension("jsonl");
+    let out = Command::new(python())
+        .arg(repo("tests/registry/glue_produce.py"))
+        .args([
+            "--endpoint",
+            endpoint,
+            "--topic",
+            topic,
+            "--count",
+            &count.to_string(),
+        ])
+        .arg("--event")
+        .arg(&event)
+        .arg("--expect")
+        .arg(&expect)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "glue_produce.py failed (pip install boto3 fastavro): {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (event, expect)
+}
