@@ -16,6 +16,9 @@ use kafka_s3_sink::{Sink, metrics};
 use lambda_runtime::{LambdaEvent, service_fn};
 use serde_json::Value;
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "kafka-s3-sink",
@@ -136,6 +139,8 @@ async fn replay(
             .with_context(|| format!("cannot read event file {}", path.display()))?;
         let event =
             parse_event_json(&bytes).with_context(|| format!("event file {}", path.display()))?;
+        // The text is not needed once parsed, as in Lambda, where the runtime drops the body.
+        drop(bytes);
         let now = chrono::Utc::now().timestamp_millis();
         let summary = sink.handle(&event, now).await.map_err(|e| {
             // As in Lambda, say whether the mapping would retry the batch.
