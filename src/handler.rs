@@ -887,69 +887,82 @@ impl Sink {
         scratch: &mut Scratch,
         schemas: &BatchSchemas,
     ) -> Option<(Placement, Placed)> {
-        let cfg = &*self.config;
-        let text = record.value.as_deref()?;
         let start = scratch.rendered.len();
-        let placed = (|| {
-            let data = match scratch
-                .renderer
-                .render(text, fields, &mut scratch.rendered)?
-            {
-                RenderedValue::Object(map) => Value::Object(map),
-                RenderedValue::Other => Value::Null,
-            };
-            let key = if cfg.needs_keys() {
-                convert_side(
-                    batch,
-                    cfg.key_converter,
-                    record.key.as_deref(),
-                    Side::Key,
-                    schemas,
-                )
-                .ok()?
-            } else {
-                None
-            };
-            let value = Converted { data, schema: None };
-            let view = RecordView {
-                partition: batch.partition,
-                record,
-                value: Some(&value),
-            };
-            let timestamp = if cfg.needs_timestamp() {
-                Some(cfg.timestamp_extractor.extract(&view, now_ms).ok()?)
-            } else {
-                None
-            };
-            let path = cfg.partitioner.encode_partition(&view, timestamp).ok()?;
-            let path = cfg
-                .schema_affix
-                .apply(path, None, &cfg.layout.directory_delim);
-            let window = match (cfg.rotate_interval_ms, timestamp) {
-                (Some(r), Some(t)) => Some(t.div_euclid(r)),
-                _ => None,
-            };
-            Some((
-                Placement {
-                    offset: record.offset,
-                    path,
-                    window,
-                    schema: schema_fingerprint(None),
-                    tombstone: false,
-                },
-                Placed {
-                    value,
-                    key,
-                    headers: placed_headers(cfg, None, record),
-                    tombstone: false,
-                    rendered: Some(start..scratch.rendered.len()),
-                },
-            ))
-        })();
+        let placed = self.render_and_partition(batch, record, now_ms, fields, scratch, schemas);
         if placed.is_none() {
             scratch.rendered.truncate(start);
         }
         placed
+    }
+
+    /// The work of [`Sink::place_schemaless`], which undoes a partial rendering when this
+    /// gives `None`.
+    fn render_and_partition(
+        &self,
+        batch: &PartitionBatch,
+        record: &SinkRecord,
+        now_ms: i64,
+        fields: &[String],
+        scratch: &mut Scratch,
+        schemas: &BatchSchemas,
+    ) -> Option<(Placement, Placed)> {
+        let cfg = &*self.config;
+        let text = record.value.as_deref()?;
+        let start = scratch.rendered.len();
+        let data = match scratch
+            .renderer
+            .render(text, fields, &mut scratch.rendered)?
+        {
+            RenderedValue::Object(map) => Value::Object(map),
+            RenderedValue::Other => Value::Null,
+        };
+        let key = if cfg.needs_keys() {
+            convert_side(
+                batch,
+                cfg.key_converter,
+                record.key.as_deref(),
+                Side::Key,
+                schemas,
+            )
+            .ok()?
+        } else {
+            None
+        };
+        let value = Converted { data, schema: None };
+        let view = RecordView {
+            partition: batch.partition,
+            record,
+            value: Some(&value),
+        };
+        let timestamp = if cfg.needs_timestamp() {
+            Some(cfg.timestamp_extractor.extract(&view, now_ms).ok()?)
+        } else {
+            None
+        };
+        let path = cfg.partitioner.encode_partition(&view, timestamp).ok()?;
+        let path = cfg
+            .schema_affix
+            .apply(path, None, &cfg.layout.directory_delim);
+        let window = match (cfg.rotate_interval_ms, timestamp) {
+            (Some(r), Some(t)) => Some(t.div_euclid(r)),
+            _ => None,
+        };
+        Some((
+            Placement {
+                offset: record.offset,
+                path,
+                window,
+                schema: schema_fingerprint(None),
+                tombstone: false,
+            },
+            Placed {
+                value,
+                key,
+                headers: placed_headers(cfg, None, record),
+                tombstone: false,
+                rendered: Some(start..scratch.rendered.len()),
+            },
+        ))
     }
 
     /// Converts, transforms and partitions one record. `Ok(None)`: dropped by an explicit rule
