@@ -20,7 +20,7 @@ use crate::event::{
 };
 use crate::format::EncodeRecord;
 use crate::format::Format;
-use crate::format::json::{RenderedValue, SchemalessRenderer};
+use crate::format::json::{JsonLine, RenderedValue, SchemalessRenderer};
 use crate::format::schema::schema_fingerprint;
 use crate::partitioner::{PartitionError, Partitioner, RecordView, TimestampExtractor};
 use crate::plan::FilePlan;
@@ -766,32 +766,29 @@ impl Sink {
                     cfg.tombstone_path
                 ));
             }
-            let lines: Option<Vec<&[u8]>> = match &cfg.format {
-                Format::Json(_) => file
-                    .records
-                    .iter()
-                    .map(|&i| values[i].rendered.clone().and_then(|r| rendered.get(r)))
-                    .collect(),
-                _ => None,
+            let record = |i: usize| {
+                let p = &values[i];
+                encode_record(
+                    batch,
+                    kept[i],
+                    &p.value.data,
+                    p.value.schema.as_deref(),
+                    batch.records[kept[i]].value.as_deref(),
+                )
             };
-            let body = match (&cfg.format, lines) {
-                (Format::Json(json), Some(lines)) => json.encode_rendered(lines.into_iter()),
-                _ => {
-                    let data: Vec<EncodeRecord<'_>> = file
-                        .records
-                        .iter()
-                        .map(|&i| {
-                            let p = &values[i];
-                            encode_record(
-                                batch,
-                                kept[i],
-                                &p.value.data,
-                                p.value.schema.as_deref(),
-                                batch.records[kept[i]].value.as_deref(),
-                            )
-                        })
-                        .collect();
-                    cfg.format.encode(&data, key)
+            let body = match &cfg.format {
+                // Records that took the DOM path hold their whole value; the others, only
+                // their rendered line.
+                Format::Json(json) => json.encode_lines(file.records.iter().map(|&i| {
+                    match values[i].rendered.clone().and_then(|r| rendered.get(r)) {
+                        Some(line) => JsonLine::Rendered(line),
+                        None => JsonLine::Record(record(i)),
+                    }
+                })),
+                format => {
+                    let data: Vec<EncodeRecord<'_>> =
+                        file.records.iter().map(|&i| record(i)).collect();
+                    format.encode(&data, key)
                 }
             }
             .map_err(|error| format!("encoding {key}: {error}"))?;

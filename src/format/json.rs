@@ -123,19 +123,36 @@ impl JsonFormat {
 }
 
 impl JsonFormat {
-    /// Encodes values rendered by [`SchemalessRenderer`], each followed by `\n`: the bytes
-    /// [`JsonFormat::encode`] writes for the same schemaless values.
-    pub fn encode_rendered<'a>(
+    /// Encodes a file whose records are each either rendered by [`SchemalessRenderer`] or
+    /// a record to encode as [`JsonFormat::encode`] does, each line followed by `\n`.
+    pub fn encode_lines<'a>(
         &self,
-        values: impl Iterator<Item = &'a [u8]>,
+        lines: impl Iterator<Item = JsonLine<'a>>,
     ) -> Result<Vec<u8>, FormatError> {
+        let plain_format = JsonFormat {
+            compression: Compression::None,
+            decimal_format: self.decimal_format,
+        };
         let mut plain = Vec::new();
-        for v in values {
-            plain.extend_from_slice(v);
-            plain.push(b'\n');
+        for line in lines {
+            match line {
+                JsonLine::Rendered(v) => {
+                    plain.extend_from_slice(v);
+                    plain.push(b'\n');
+                }
+                JsonLine::Record(r) => {
+                    plain.extend_from_slice(&plain_format.encode(std::slice::from_ref(&r))?)
+                }
+            }
         }
         Ok(self.compression.apply(plain)?)
     }
+}
+
+/// One line of a JSON file: a value already rendered, or a record to encode.
+pub enum JsonLine<'a> {
+    Rendered(&'a [u8]),
+    Record(EncodeRecord<'a>),
 }
 
 /// serde_json's compact output with Jackson's number and escape forms.
