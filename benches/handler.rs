@@ -13,6 +13,13 @@ use kafka_s3_sink::event::parse_event_json;
 use kafka_s3_sink::storage::LocalStore;
 use kafka_s3_sink::{Config, Sink};
 
+#[path = "common/floor.rs"]
+mod floor;
+
+// The binary's allocator (`src/main.rs`), for the sink and the floor alike.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const RECORDS: usize = 10_000;
 
 /// An MSK event with `RECORDS` order records over 4 partitions and 7 days.
@@ -103,6 +110,11 @@ fn bench(c: &mut Criterion) {
                 serde_json::from_slice(black_box(json.as_bytes())).expect("json");
             kafka_s3_sink::event::parse_event_value(v).expect("parses")
         })
+    });
+    // The least any sink must do with the event (see `common/floor.rs`), from its bytes: the
+    // sink's figure to set beside it is `parse_event_json` plus a handler benchmark.
+    group.bench_function("floor", |b| {
+        b.iter(|| floor::floor(black_box(json.as_bytes())))
     });
     group.bench_function("default_partitioner", |b| {
         b.iter(|| {

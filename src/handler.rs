@@ -20,8 +20,9 @@ use crate::event::{
 };
 use crate::format::EncodeRecord;
 use crate::format::Format;
+use crate::format::json::{JsonLine, RenderedValue, SchemalessRenderer};
 use crate::format::schema::schema_fingerprint;
-use crate::partitioner::{PartitionError, RecordView};
+use crate::partitioner::{PartitionError, Partitioner, RecordView, TimestampExtractor};
 use crate::plan::FilePlan;
 use crate::plan::{MAX_KEY_BYTES, Placement, plan_files};
 use crate::registry::{self, BatchSchemas, FetchError, Registries, Side};
@@ -224,6 +225,41 @@ struct Placed {
     headers: Value,
     /// A tombstone written under `tombstone.encoded.partition`.
     tombstone: bool,
+    /// Where the value's JSON line is in the batch's [`Scratch::rendered`], when it took the
+    /// schemaless path; `value.data` then holds only the fields the partitioner reads.
+    rendered: Option<std::ops::Range<usize>>,
+}
+
+/// Per partition batch, reused record to record: the schemaless JSON renderer and the lines
+/// it rendered, one buffer for the batch instead of a tree per record.
+#[derive(Default)]
+struct Scratch {
+    renderer: SchemalessRenderer,
+    rendered: Vec<u8>,
+}
+
+/// Converts a record's key or value with its side's converter.
+fn convert_side(
+    batch: &PartitionBatch,
+    record: &SinkRecord,
+    converter: Converter,
+    side: Side,
+    schemas: &BatchSchemas,
+) -> Result<Option<Converted>, RecordFailure> {
+    let prefix = side.converter_key();
+    // The mapping's schema metadata, when its own schema registry validated this side.
+    let (bytes, meta) = match side {
+        Side::Key => (record.key.as_deref(), record.key_schema.as_ref()),
+        Side::Value => (record.value.as_deref(), record.value_schema.as_ref()),
+    };
+    match converter {
+        Converter::Registry(t) => registry::convert(t, bytes, meta, side, &batch.topic, schemas),
+        c => c.convert(bytes, prefix),
+    }
+    .map_err(|error| RecordFailure::Convert {
+        converter: prefix,
+        error,
+    })
 }
 
 /// A struct field's Connect schema: `schema` with its field name.
@@ -320,6 +356,50 @@ pub struct Sink {
     store: Arc<dyn ObjectStore>,
     /// Schema Registry clients and their schema caches, kept for the life of the container.
     registries: Registries,
+    /// The top-level value fields the partitioner reads, when values take the schemaless
+    /// JSON path (see [`schemaless_fields`]).
+    schemaless: Option<Vec<String>>,
+}
+
+/// Whether record values can be rendered straight from their JSON text to the JSON lines
+/// written, without a `serde_json::Value` per record, and which top-level fields the
+/// partitioner and timestamp extractor then need: schemaless `JsonConverter` values written
+/// as JSON, with no transform and no envelope to see the whole value. A record the path cannot
+/// take exactly as the DOM path would (see [`SchemalessRenderer::render`]), or whose fields the
+/// partitioner rejects, takes the DOM path.
+fn schemaless_fields(cfg: &Config) -> Option<Vec<String>> {
+    let schemaless = matches!(
+        cfg.value_converter,
+        Converter::Json {
+            schemas_enable: false,
+            ..
+        }
+    );
+    if !schemaless || !cfg.transforms.is_empty() || cfg.envelope {
+        return None;
+    }
+    if !matches!(cfg.format, Format::Json(_)) {
+        return None;
+    }
+    let mut paths: Vec<&str> = Vec::new();
+    if let Partitioner::Field(p) = &cfg.partitioner {
+        paths.extend(p.fields().iter().map(String::as_str));
+    }
+    if cfg.needs_timestamp()
+        && let TimestampExtractor::RecordField { field, .. } = &cfg.timestamp_extractor
+    {
+        paths.push(field);
+    }
+    // A dotted path is looked up as a whole name first, then by its first segment.
+    let mut fields: Vec<String> = Vec::new();
+    for path in paths {
+        for name in [path, path.split('.').next().unwrap_or(path)] {
+            if !fields.iter().any(|f| f == name) {
+                fields.push(name.to_owned());
+            }
+        }
+    }
+    Some(fields)
 }
 
 /// The files of one partition batch, encoded and ready to upload.
@@ -335,10 +415,12 @@ impl Sink {
         let registries =
             Registries::new(config.key_registry.as_ref(), config.value_registry.as_ref())
                 .with_record_format(config.event_record_format);
+        let schemaless = schemaless_fields(&config);
         Sink {
             config,
             store,
             registries,
+            schemaless,
         }
     }
 
@@ -404,15 +486,9 @@ impl Sink {
         let mut puts: Vec<(usize, ObjectPut, ObjectKind)> = Vec::new();
         let mut failures: Vec<Option<SinkError>> = (0..batches.len()).map(|_| None).collect();
         let mut dropped = vec![0; batches.len()];
-        for (i, batch) in batches.iter().enumerate() {
+        let prepared = self.prepare_all(&batches, invocation.now_ms, &schemas);
+        for (i, (batch, prepared)) in batches.iter().zip(prepared).enumerate() {
             summary.records_in += batch.records.len();
-            let prepared = if cfg.topics.allows(&batch.topic) {
-                self.prepare(batch, invocation.now_ms, &schemas)
-            } else {
-                Err(SinkError::TopicNotAllowed {
-                    topic: batch.topic.clone(),
-                })
-            };
             match prepared {
                 Ok(p) => {
                     dropped[i] = p.dropped;
@@ -521,6 +597,57 @@ impl Sink {
         Ok(summary)
     }
 
+    /// Prepares every partition batch, in parallel over the machine's cores (encoding is CPU
+    /// work and partition batches are independent); results in batch order.
+    fn prepare_all(
+        &self,
+        batches: &[PartitionBatch],
+        now_ms: i64,
+        schemas: &BatchSchemas,
+    ) -> Vec<Result<PreparedBatch, SinkError>> {
+        let prepare = |batch: &PartitionBatch| {
+            if self.config.topics.allows(&batch.topic) {
+                self.prepare(batch, now_ms, schemas)
+            } else {
+                Err(SinkError::TopicNotAllowed {
+                    topic: batch.topic.clone(),
+                })
+            }
+        };
+        let threads = std::thread::available_parallelism()
+            .map_or(1, std::num::NonZero::get)
+            .min(batches.len());
+        if threads <= 1 {
+            return batches.iter().map(prepare).collect();
+        }
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        // Each worker takes the next batch until none is left.
+        let work = || {
+            let mut done = Vec::new();
+            loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let Some(batch) = batches.get(i) else {
+                    return done;
+                };
+                done.push((i, prepare(batch)));
+            }
+        };
+        let mut done: Vec<(usize, Result<PreparedBatch, SinkError>)> =
+            std::thread::scope(|scope| {
+                let helpers: Vec<_> = (1..threads).map(|_| scope.spawn(work)).collect();
+                let mut done = work();
+                for helper in helpers {
+                    match helper.join() {
+                        Ok(results) => done.extend(results),
+                        Err(panic) => std::panic::resume_unwind(panic),
+                    }
+                }
+                done
+            });
+        done.sort_by_key(|(i, _)| *i);
+        done.into_iter().map(|(_, r)| r).collect()
+    }
+
     fn prepare(
         &self,
         batch: &PartitionBatch,
@@ -535,8 +662,16 @@ impl Sink {
         let mut dropped = 0;
         let mut failed: Vec<(usize, String)> = Vec::new();
         let tolerate = cfg.errors_tolerance_all;
+        let mut scratch = Scratch::default();
         for (index, record) in batch.records.iter().enumerate() {
-            match self.place(batch, record, now_ms, schemas, &mut fingerprints) {
+            let rendered = self.schemaless.as_deref().and_then(|fields| {
+                self.place_schemaless(batch, record, now_ms, fields, &mut scratch, schemas)
+            });
+            let placed = match rendered {
+                Some(placed) => Ok(Some(placed)),
+                None => self.place(batch, record, now_ms, schemas, &mut fingerprints),
+            };
+            match placed {
                 Ok(Some((placement, placed))) => {
                     placements.push(placement);
                     kept.push(index);
@@ -570,7 +705,7 @@ impl Sink {
                 }
                 .to_string())
             } else {
-                self.encode_file(batch, &file, &kept, &values, &key)
+                self.encode_file(batch, &file, &kept, &values, &scratch.rendered, &key)
             };
             match encoded {
                 Ok(objects) => puts.extend(objects),
@@ -605,6 +740,7 @@ impl Sink {
         file: &FilePlan,
         kept: &[usize],
         values: &[Placed],
+        rendered: &[u8],
         key: &str,
     ) -> Result<Vec<(ObjectPut, ObjectKind)>, String> {
         let cfg = &*self.config;
@@ -636,24 +772,32 @@ impl Sink {
                     cfg.tombstone_path
                 ));
             }
-            let data: Vec<EncodeRecord<'_>> = file
-                .records
-                .iter()
-                .map(|&i| {
-                    let p = &values[i];
-                    encode_record(
-                        batch,
-                        kept[i],
-                        &p.value.data,
-                        p.value.schema.as_deref(),
-                        batch.records[kept[i]].value.as_deref(),
-                    )
-                })
-                .collect();
-            let body = cfg
-                .format
-                .encode(&data, key)
-                .map_err(|error| format!("encoding {key}: {error}"))?;
+            let record = |i: usize| {
+                let p = &values[i];
+                encode_record(
+                    batch,
+                    kept[i],
+                    &p.value.data,
+                    p.value.schema.as_deref(),
+                    batch.records[kept[i]].value.as_deref(),
+                )
+            };
+            let body = match &cfg.format {
+                // Records that took the DOM path hold their whole value; the others, only
+                // their rendered line.
+                Format::Json(json) => json.encode_lines(file.records.iter().map(|&i| {
+                    match values[i].rendered.clone().and_then(|r| rendered.get(r)) {
+                        Some(line) => JsonLine::Rendered(line),
+                        None => JsonLine::Record(record(i)),
+                    }
+                })),
+                format => {
+                    let data: Vec<EncodeRecord<'_>> =
+                        file.records.iter().map(|&i| record(i)).collect();
+                    format.encode(&data, key)
+                }
+            }
+            .map_err(|error| format!("encoding {key}: {error}"))?;
             out.push(object(key.to_owned(), body, &cfg.format, ObjectKind::Data));
         }
         let base = key.strip_suffix(cfg.format.extension()).unwrap_or(key);
@@ -732,6 +876,91 @@ impl Sink {
         Ok(out)
     }
 
+    /// [`Sink::place`] for a value on the schemaless JSON path (see [`schemaless_fields`]):
+    /// the value is rendered into `scratch.rendered` and only `fields` are kept as a value.
+    /// `None` when the record must take [`Sink::place`] instead: a null value, or anything
+    /// the DOM path would report (bad JSON, a repeated key, a partitioner error, a key that
+    /// does not convert), so that it reports it in its own words.
+    fn place_schemaless(
+        &self,
+        batch: &PartitionBatch,
+        record: &SinkRecord,
+        now_ms: i64,
+        fields: &[String],
+        scratch: &mut Scratch,
+        schemas: &BatchSchemas,
+    ) -> Option<(Placement, Placed)> {
+        let start = scratch.rendered.len();
+        let placed = self.render_and_partition(batch, record, now_ms, fields, scratch, schemas);
+        if placed.is_none() {
+            scratch.rendered.truncate(start);
+        }
+        placed
+    }
+
+    /// The work of [`Sink::place_schemaless`], which undoes a partial rendering when this
+    /// gives `None`.
+    fn render_and_partition(
+        &self,
+        batch: &PartitionBatch,
+        record: &SinkRecord,
+        now_ms: i64,
+        fields: &[String],
+        scratch: &mut Scratch,
+        schemas: &BatchSchemas,
+    ) -> Option<(Placement, Placed)> {
+        let cfg = &*self.config;
+        let text = record.value.as_deref()?;
+        let start = scratch.rendered.len();
+        let data = match scratch
+            .renderer
+            .render(text, fields, &mut scratch.rendered)?
+        {
+            RenderedValue::Object(map) => Value::Object(map),
+            RenderedValue::Other => Value::Null,
+        };
+        let key = if cfg.needs_keys() {
+            convert_side(batch, record, cfg.key_converter, Side::Key, schemas).ok()?
+        } else {
+            None
+        };
+        let value = Converted { data, schema: None };
+        let view = RecordView {
+            partition: batch.partition,
+            record,
+            value: Some(&value),
+        };
+        let timestamp = if cfg.needs_timestamp() {
+            Some(cfg.timestamp_extractor.extract(&view, now_ms).ok()?)
+        } else {
+            None
+        };
+        let path = cfg.partitioner.encode_partition(&view, timestamp).ok()?;
+        let path = cfg
+            .schema_affix
+            .apply(path, None, &cfg.layout.directory_delim);
+        let window = match (cfg.rotate_interval_ms, timestamp) {
+            (Some(r), Some(t)) => Some(t.div_euclid(r)),
+            _ => None,
+        };
+        Some((
+            Placement {
+                offset: record.offset,
+                path,
+                window,
+                schema: schema_fingerprint(None),
+                tombstone: false,
+            },
+            Placed {
+                value,
+                key,
+                headers: placed_headers(cfg, None, record),
+                tombstone: false,
+                rendered: Some(start..scratch.rendered.len()),
+            },
+        ))
+    }
+
     /// Converts, transforms and partitions one record. `Ok(None)`: dropped by an explicit rule
     /// (a transform, or a tombstone with `behavior.on.null.values=ignore`).
     fn place(
@@ -745,26 +974,12 @@ impl Sink {
         let cfg = &*self.config;
         let mut headers = None;
         let mut key = None;
-        let convert = |converter: Converter, bytes: Option<&[u8]>, side: Side| {
-            let prefix = side.converter_key();
-            let meta = match side {
-                Side::Key => record.key_schema.as_ref(),
-                Side::Value => record.value_schema.as_ref(),
-            };
-            match converter {
-                Converter::Registry(t) => {
-                    registry::convert(t, bytes, meta, side, &batch.topic, schemas)
-                }
-                c => c.convert(bytes, prefix),
-            }
-            .map_err(|error| RecordFailure::Convert {
-                converter: prefix,
-                error,
-            })
+        let convert = |converter: Converter, side: Side| {
+            convert_side(batch, record, converter, side, schemas)
         };
-        let mut value = convert(cfg.value_converter, record.value.as_deref(), Side::Value)?;
+        let mut value = convert(cfg.value_converter, Side::Value)?;
         if !cfg.transforms.is_empty() || cfg.needs_keys() {
-            key = convert(cfg.key_converter, record.key.as_deref(), Side::Key)?;
+            key = convert(cfg.key_converter, Side::Key)?;
         }
         if !cfg.transforms.is_empty() {
             let input = TransformRecord {
@@ -812,6 +1027,7 @@ impl Sink {
                         key,
                         headers: placed_headers(cfg, headers.as_deref(), record),
                         tombstone: true,
+                        rendered: None,
                     },
                 ))),
             };
@@ -872,6 +1088,7 @@ impl Sink {
                 key,
                 headers,
                 tombstone: false,
+                rendered: None,
             },
         )))
     }

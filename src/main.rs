@@ -95,6 +95,9 @@ const CONSUME_HELP: &str = concat!(
     where_keys!()
 );
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "kafka-s3-sink",

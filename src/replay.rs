@@ -265,6 +265,9 @@ async fn run_inputs(
                     error,
                 })?;
                 progress.read(bytes.len());
+                // The text is not needed once parsed, as in Lambda, where the runtime drops
+                // the body.
+                drop(bytes);
                 let summary = invoke(sink, &event, &label, now_ms()).await?;
                 progress.invocation(&summary, true);
                 if write_summary(out, progress, &summary, &label)? == Outcome::OutputClosed {

@@ -24,6 +24,7 @@ use std::io::{self, Write};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde::Serialize;
+use serde::de::{DeserializeSeed, Error as _, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 use serde_json::ser::{CharEscape, Formatter};
 
@@ -124,6 +125,39 @@ impl JsonFormat {
         }
         Ok(self.compression.apply(plain)?)
     }
+}
+
+impl JsonFormat {
+    /// Encodes a file whose records are each either rendered by [`SchemalessRenderer`] or
+    /// a record to encode as [`JsonFormat::encode`] does, each line followed by `\n`.
+    pub fn encode_lines<'a>(
+        &self,
+        lines: impl Iterator<Item = JsonLine<'a>>,
+    ) -> Result<Vec<u8>, FormatError> {
+        let plain_format = JsonFormat {
+            compression: Compression::None,
+            decimal_format: self.decimal_format,
+        };
+        let mut plain = Vec::new();
+        for line in lines {
+            match line {
+                JsonLine::Rendered(v) => {
+                    plain.extend_from_slice(v);
+                    plain.push(b'\n');
+                }
+                JsonLine::Record(r) => {
+                    plain.extend_from_slice(&plain_format.encode(std::slice::from_ref(&r))?)
+                }
+            }
+        }
+        Ok(self.compression.apply(plain)?)
+    }
+}
+
+/// One line of a JSON file: a value already rendered, or a record to encode.
+pub enum JsonLine<'a> {
+    Rendered(&'a [u8]),
+    Record(EncodeRecord<'a>),
 }
 
 /// serde_json's compact output with Jackson's number and escape forms.
@@ -500,6 +534,231 @@ pub(crate) fn decimal_scale(schema: &Value) -> Result<i32, String> {
     .ok_or_else(|| format!("Decimal schema has a bad \"scale\" parameter {text}"))
 }
 
+/// Schemaless JSON text rendered as [`JsonFormat`] writes it, without building its DOM.
+///
+/// `render_schemaless` streams the text through serde_json's parser straight into Jackson's
+/// form: the same parser events `serde_json::Value` is built from, written with the same
+/// formatter, so the bytes are those [`JsonFormat::encode`] writes for the parsed value. Only
+/// the top-level fields named in `capture` (the fields a partitioner reads) are kept, as a
+/// `Value`. A DOM would cost an allocation per object, key and string of every record, and
+/// most of them are never looked at.
+#[derive(Debug, Default)]
+pub struct SchemalessRenderer {
+    /// Key hashes of the objects being rendered, a stack: duplicate keys are detected per
+    /// object without allocating.
+    keys: Vec<u64>,
+}
+
+/// What [`SchemalessRenderer::render`] found at the top of a value.
+#[derive(Debug, PartialEq)]
+pub enum RenderedValue {
+    /// An object; the captured fields, in text order (the last of a repeated name wins, as
+    /// in the DOM).
+    Object(serde_json::Map<String, Value>),
+    /// Anything else but `null`.
+    Other,
+}
+
+impl SchemalessRenderer {
+    /// Appends the Jackson rendering of `text` (no newline) to `out` and returns the captured
+    /// top-level fields. `None`, with `out` left in an unspecified state past its old length,
+    /// when the text must take the DOM path to behave exactly as before: it is not valid
+    /// JSON (the DOM path words the error), it is `null` (a tombstone for the converter), or
+    /// an object repeats a key (the DOM keeps one, at the first position).
+    pub fn render(
+        &mut self,
+        text: &[u8],
+        capture: &[String],
+        out: &mut Vec<u8>,
+    ) -> Option<RenderedValue> {
+        self.keys.clear();
+        let mut de = serde_json::Deserializer::from_slice(text);
+        let top = Render {
+            out,
+            keys: &mut self.keys,
+            capture,
+        }
+        .deserialize(&mut de)
+        .ok()?;
+        de.end().ok()?;
+        top
+    }
+}
+
+struct Render<'a> {
+    out: &'a mut Vec<u8>,
+    keys: &'a mut Vec<u64>,
+    /// Top-level fields to keep (empty below the top level).
+    capture: &'a [String],
+}
+
+/// Objects up to this many keys are checked for repeats key by key.
+const LINEAR_KEYS: usize = 32;
+
+/// An object key, borrowed from the text unless it has escapes.
+struct KeyText;
+
+impl<'de> DeserializeSeed<'de> for KeyText {
+    type Value = std::borrow::Cow<'de, str>;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for KeyText {
+    type Value = std::borrow::Cow<'de, str>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("an object key")
+    }
+
+    fn visit_borrowed_str<E: serde::de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(std::borrow::Cow::Borrowed(v))
+    }
+
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(std::borrow::Cow::Owned(v.to_owned()))
+    }
+}
+
+/// FNV-1a: a fast hash for the duplicate-key check. A collision only sends the record down
+/// the DOM path, which is always correct.
+fn key_hash(key: &str) -> u64 {
+    key.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+fn render_str<E: serde::de::Error>(out: &mut Vec<u8>, s: &str) -> Result<(), E> {
+    serde::Serializer::serialize_str(
+        &mut serde_json::Serializer::with_formatter(&mut *out, JacksonFormatter),
+        s,
+    )
+    .map_err(E::custom)
+}
+
+impl<'de> DeserializeSeed<'de> for Render<'_> {
+    type Value = Option<RenderedValue>;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Render<'_> {
+    /// `None` for `null`.
+    type Value = Option<RenderedValue>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_bool<E: serde::de::Error>(self, v: bool) -> Result<Self::Value, E> {
+        self.out
+            .extend_from_slice(if v { b"true" } else { b"false" });
+        Ok(Some(RenderedValue::Other))
+    }
+
+    fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        JacksonFormatter.write_i64(self.out, v).map_err(E::custom)?;
+        Ok(Some(RenderedValue::Other))
+    }
+
+    fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        JacksonFormatter.write_u64(self.out, v).map_err(E::custom)?;
+        Ok(Some(RenderedValue::Other))
+    }
+
+    fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Self::Value, E> {
+        // As `Value` holds it: a number that is not finite becomes null.
+        if v.is_finite() {
+            JacksonFormatter.write_f64(self.out, v).map_err(E::custom)?;
+        } else {
+            self.out.extend_from_slice(b"null");
+        }
+        Ok(Some(RenderedValue::Other))
+    }
+
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        render_str(self.out, v)?;
+        Ok(Some(RenderedValue::Other))
+    }
+
+    fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+        self.out.extend_from_slice(b"null");
+        Ok(None)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        self.out.push(b'[');
+        let mut first = true;
+        loop {
+            let at = self.out.len();
+            if !first {
+                self.out.push(b',');
+            }
+            let element = Render {
+                out: &mut *self.out,
+                keys: &mut *self.keys,
+                capture: &[],
+            };
+            if seq.next_element_seed(element)?.is_none() {
+                // The end of the array (an element never reads as `Ok(None)` but the end).
+                self.out.truncate(at);
+                break;
+            }
+            first = false;
+        }
+        self.out.push(b']');
+        Ok(Some(RenderedValue::Other))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let start = self.keys.len();
+        let mut captured = serde_json::Map::new();
+        self.out.push(b'{');
+        let mut first = true;
+        while let Some(key) = map.next_key_seed(KeyText)? {
+            let hash = key_hash(&key);
+            let seen = self.keys.get(start..).unwrap_or_default();
+            // Small objects are checked as they go; large ones once, sorted, at the end.
+            if seen.len() <= LINEAR_KEYS && seen.contains(&hash) {
+                return Err(A::Error::custom("repeated key"));
+            }
+            self.keys.push(hash);
+            if !first {
+                self.out.push(b',');
+            }
+            first = false;
+            render_str(self.out, &key)?;
+            self.out.push(b':');
+            if self.capture.iter().any(|c| c.as_str() == key.as_ref()) {
+                let value: Value = map.next_value()?;
+                write_plain(self.out, &value).map_err(A::Error::custom)?;
+                captured.insert(key.into_owned(), value);
+            } else {
+                map.next_value_seed(Render {
+                    out: &mut *self.out,
+                    keys: &mut *self.keys,
+                    capture: &[],
+                })?;
+            }
+        }
+        if let Some(seen) = self.keys.get_mut(start..)
+            && seen.len() > LINEAR_KEYS
+        {
+            seen.sort_unstable();
+            if seen.windows(2).any(|w| w[0] == w[1]) {
+                return Err(A::Error::custom("repeated key"));
+            }
+        }
+        self.keys.truncate(start);
+        self.out.push(b'}');
+        Ok(Some(RenderedValue::Object(captured)))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -513,6 +772,90 @@ mod tests {
 
     fn text(f: &JsonFormat, values: &[Value], schema: Option<&Value>) -> String {
         String::from_utf8(f.encode(&recs(values, schema)).unwrap()).unwrap()
+    }
+
+    /// The DOM path's line for schemaless text: parse into a `Value`, encode it.
+    fn dom_line(text: &str) -> Vec<u8> {
+        let v: Value = serde_json::from_str(text).unwrap();
+        let mut line = JsonFormat::new(Compression::None)
+            .encode(&recs(std::slice::from_ref(&v), None))
+            .unwrap();
+        line.pop();
+        line
+    }
+
+    #[test]
+    fn rendered_schemaless_text_is_byte_identical_to_the_dom_path() {
+        let cases = [
+            r#"{"a": 1, "b" : [1, -2, 3.5, 1e20, 1E-7, -0, -0.0, 0.0001, 100.0, 12.99]}"#,
+            r#" {"big": 18446744073709551616, "max": 18446744073709551615, "neg": -9223372036854775808, "neg2": -9223372036854775809} "#,
+            r#"{"s": "caf\u00e9 \/ \" \\ \b\f\n\r\t \u0001 \u001b \u007f \ud83d\ude00 é"}"#,
+            r#"{"\u0041key\n": {"nested": {"deep": [[], {}, [{}], null, true, false]}}}"#,
+            r#"[1, "two", {"three": 3}]"#,
+            r#""just a string""#,
+            "42",
+            "4.9E-324",
+            "1.7976931348623157e308",
+            r#"{"x":{"a":1,"a2":2},"y":{"a":1}}"#,
+            r#"{"k0":0,"k1":1,"k2":2,"k3":3,"k4":4,"k5":5,"k6":6,"k7":7,"k8":8,"k9":9,"k10":10,"k11":11,"k12":12,"k13":13,"k14":14,"k15":15,"k16":16,"k17":17,"k18":18,"k19":19,"k20":20,"k21":21,"k22":22,"k23":23,"k24":24,"k25":25,"k26":26,"k27":27,"k28":28,"k29":29,"k30":30,"k31":31,"k32":32,"k33":33}"#,
+        ];
+        let mut renderer = SchemalessRenderer::default();
+        for text in cases {
+            let mut out = b"previous line\n".to_vec();
+            let found = renderer.render(text.as_bytes(), &[], &mut out);
+            assert!(found.is_some(), "{text}");
+            assert_eq!(
+                String::from_utf8_lossy(&out[14..]),
+                String::from_utf8_lossy(&dom_line(text)),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn rendering_leaves_to_the_dom_path_what_it_cannot_do_alike() {
+        let mut renderer = SchemalessRenderer::default();
+        for text in [
+            "null",
+            " null ",
+            r#"{"a": 1, "a": 2}"#,
+            r#"{"o": {"a": 1, "b": 2, "a": 3}}"#,
+            r#"{"k0":0,"k1":1,"k2":2,"k3":3,"k4":4,"k5":5,"k6":6,"k7":7,"k8":8,"k9":9,"k10":10,"k11":11,"k12":12,"k13":13,"k14":14,"k15":15,"k16":16,"k17":17,"k18":18,"k19":19,"k20":20,"k21":21,"k22":22,"k23":23,"k24":24,"k25":25,"k26":26,"k27":27,"k28":28,"k29":29,"k30":30,"k31":31,"k32":32,"k0":33}"#,
+            r#"{"a": 1} x"#,
+            r#"{"a": }"#,
+            "1e400",
+            "",
+            "\u{feff}{}",
+        ] {
+            assert_eq!(
+                renderer.render(text.as_bytes(), &[], &mut Vec::new()),
+                None,
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn rendering_captures_only_the_named_top_level_fields() {
+        let mut renderer = SchemalessRenderer::default();
+        let text = r#"{"dt": "2023-10-01", "a": {"b": 5, "dt": "no"}, "x.y": [1], "z": 1.0}"#;
+        let capture = ["dt".to_owned(), "a".to_owned(), "x.y".to_owned()];
+        let mut out = Vec::new();
+        let found = renderer.render(text.as_bytes(), &capture, &mut out);
+        assert_eq!(
+            found,
+            Some(RenderedValue::Object(
+                json!({"dt": "2023-10-01", "a": {"b": 5, "dt": "no"}, "x.y": [1]})
+                    .as_object()
+                    .unwrap()
+                    .clone()
+            ))
+        );
+        assert_eq!(out, dom_line(text));
+        assert_eq!(
+            renderer.render(b"[1]", &capture, &mut Vec::new()),
+            Some(RenderedValue::Other)
+        );
     }
 
     #[test]
