@@ -7,6 +7,9 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Serialize};
 
+mod read;
+pub use read::{DecodedEvent, read_event_json};
+
 /// Event source of an Amazon MSK event-source mapping.
 pub const SOURCE_MSK: &str = "aws:kafka";
 /// Event source of a self-managed Kafka event-source mapping.
@@ -255,8 +258,9 @@ pub fn decode(event: &KafkaEvent) -> Result<Vec<PartitionBatch>, DecodeError> {
     let mut groups: BTreeMap<(String, i32), Vec<SinkRecord>> = BTreeMap::new();
     for (map_key, records) in &event.records {
         for record in records {
-            let (topic, partition) = locate(map_key, record)?;
-            let decoded = decode_record(&topic, partition, record)?;
+            let fields = record.fields();
+            let (topic, partition) = locate(map_key, &fields)?;
+            let decoded = decode_record(&topic, partition, fields)?;
             groups.entry((topic, partition)).or_default().push(decoded);
         }
     }
@@ -283,8 +287,8 @@ pub fn decode(event: &KafkaEvent) -> Result<Vec<PartitionBatch>, DecodeError> {
 
 /// Topic and partition of a record: from the record itself, falling back to the map key
 /// (split at its last `-`) only when the record has no topic.
-fn locate(map_key: &str, record: &KafkaRecord) -> Result<(String, i32), DecodeError> {
-    let topic = match record.topic.as_deref() {
+fn locate(map_key: &str, record: &RecordFields<'_>) -> Result<(String, i32), DecodeError> {
+    let topic = match record.topic {
         Some(t) if !t.is_empty() => t.to_owned(),
         _ => match map_key.rsplit_once('-') {
             Some((t, _)) if !t.is_empty() => t.to_owned(),
@@ -331,19 +335,62 @@ pub(crate) fn is_legal_topic(topic: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
 }
 
+/// The fields of one record as the event holds them, borrowed from a [`KafkaRecord`] or
+/// from the event text ([`read_event_json`]); headers already in their decoded form.
+pub(crate) struct RecordFields<'a> {
+    pub topic: Option<&'a str>,
+    pub partition: i64,
+    pub offset: i64,
+    pub timestamp: Option<&'a serde_json::Number>,
+    pub timestamp_type: Option<&'a str>,
+    pub key: Option<&'a str>,
+    pub value: Option<&'a str>,
+    pub headers: Vec<Header>,
+    pub key_schema_metadata: Option<SchemaMetadata>,
+    pub value_schema_metadata: Option<SchemaMetadata>,
+}
+
+impl KafkaRecord {
+    fn fields(&self) -> RecordFields<'_> {
+        let mut headers = Vec::new();
+        for entry in &self.headers {
+            // Each header object normally holds one name; sort so several names in one
+            // object come out in a stable order.
+            let mut names: Vec<(&String, &Vec<i8>)> = entry.iter().collect();
+            names.sort_by(|a, b| a.0.cmp(b.0));
+            for (name, bytes) in names {
+                headers.push(Header {
+                    name: name.clone(),
+                    value: bytes.iter().map(|b| *b as u8).collect(),
+                });
+            }
+        }
+        RecordFields {
+            topic: self.topic.as_deref(),
+            partition: self.partition,
+            offset: self.offset,
+            timestamp: self.timestamp.as_ref(),
+            timestamp_type: self.timestamp_type.as_deref(),
+            key: self.key.as_deref(),
+            value: self.value.as_deref(),
+            headers,
+            key_schema_metadata: self.key_schema_metadata.clone(),
+            value_schema_metadata: self.value_schema_metadata.clone(),
+        }
+    }
+}
+
 fn decode_record(
     topic: &str,
     partition: i32,
-    record: &KafkaRecord,
+    record: RecordFields<'_>,
 ) -> Result<SinkRecord, DecodeError> {
     let position = || RecordPosition {
         topic: topic.to_owned(),
         partition,
         offset: record.offset,
     };
-    let b64 = |field: &'static str,
-               text: &Option<String>|
-     -> Result<Option<Vec<u8>>, DecodeError> {
+    let b64 = |field: &'static str, text: Option<&str>| -> Result<Option<Vec<u8>>, DecodeError> {
         match text {
             None => Ok(None),
             Some(t) => STANDARD
@@ -356,9 +403,9 @@ fn decode_record(
                 }),
         }
     };
-    let key = b64("key", &record.key)?;
-    let value = b64("value", &record.value)?;
-    let timestamp_type = match record.timestamp_type.as_deref() {
+    let key = b64("key", record.key)?;
+    let value = b64("value", record.value)?;
+    let timestamp_type = match record.timestamp_type {
         Some("CREATE_TIME") | None => TimestampType::CreateTime,
         Some("LOG_APPEND_TIME") => TimestampType::LogAppendTime,
         Some("NO_TIMESTAMP_TYPE") => TimestampType::NoTimestamp,
@@ -371,7 +418,7 @@ fn decode_record(
             });
         }
     };
-    let millis = match &record.timestamp {
+    let millis = match record.timestamp {
         None => None,
         Some(n) => match n.as_i64() {
             Some(i) => Some(i),
@@ -385,28 +432,15 @@ fn decode_record(
     };
     // Kafka marks "no timestamp" with -1.
     let timestamp = millis.filter(|m| *m >= 0 && timestamp_type != TimestampType::NoTimestamp);
-    let mut headers = Vec::new();
-    for entry in &record.headers {
-        // Each header object normally holds one name; sort so several names in one object
-        // come out in a stable order.
-        let mut names: Vec<(&String, &Vec<i8>)> = entry.iter().collect();
-        names.sort_by(|a, b| a.0.cmp(b.0));
-        for (name, bytes) in names {
-            headers.push(Header {
-                name: name.clone(),
-                value: bytes.iter().map(|b| *b as u8).collect(),
-            });
-        }
-    }
     Ok(SinkRecord {
         offset: record.offset,
         timestamp,
         timestamp_type,
         key,
         value,
-        headers,
-        key_schema: record.key_schema_metadata.clone(),
-        value_schema: record.value_schema_metadata.clone(),
+        headers: record.headers,
+        key_schema: record.key_schema_metadata,
+        value_schema: record.value_schema_metadata,
     })
 }
 

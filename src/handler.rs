@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::event::KafkaEvent;
+use crate::event::{DecodedEvent, KafkaEvent};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use bytes::Bytes;
@@ -225,17 +225,69 @@ struct Placed {
     headers: Value,
     /// A tombstone written under `tombstone.encoded.partition`.
     tombstone: bool,
-    /// Where the value's JSON line is in the batch's [`Scratch::rendered`], when it took the
-    /// schemaless path; `value.data` then holds only the fields the partitioner reads.
-    rendered: Option<std::ops::Range<usize>>,
+    /// Where the value's JSON line (with its `\n`) is among the batch's
+    /// [`Scratch::buffers`], when it took the schemaless path; `value.data` then holds only
+    /// the fields the partitioner reads.
+    rendered: Option<RenderedLine>,
+}
+
+/// A rendered line: its buffer and its bytes in it.
+#[derive(Clone)]
+struct RenderedLine {
+    buffer: usize,
+    range: std::ops::Range<usize>,
 }
 
 /// Per partition batch, reused record to record: the schemaless JSON renderer and the lines
-/// it rendered, one buffer for the batch instead of a tree per record.
+/// it rendered, instead of a tree per record. Lines are kept in one buffer per partition
+/// path, in offset order, so a file of rendered lines is one stretch of its path's buffer
+/// and is uploaded from it without a copy.
 #[derive(Default)]
 struct Scratch {
     renderer: SchemalessRenderer,
-    rendered: Vec<u8>,
+    /// The line being rendered.
+    line: Vec<u8>,
+    buffers: Vec<Vec<u8>>,
+    /// The buffer of each partition path.
+    by_path: std::collections::HashMap<String, usize>,
+}
+
+impl Scratch {
+    /// Appends the rendered line, and its `\n`, to the buffer of `path`.
+    fn keep_line(&mut self, path: &str) -> RenderedLine {
+        let buffer = match self.by_path.get(path) {
+            Some(&b) => b,
+            None => {
+                self.buffers.push(Vec::new());
+                self.by_path.insert(path.to_owned(), self.buffers.len() - 1);
+                self.buffers.len() - 1
+            }
+        };
+        let out = &mut self.buffers[buffer];
+        let start = out.len();
+        out.extend_from_slice(&self.line);
+        out.push(b'\n');
+        RenderedLine {
+            buffer,
+            range: start..out.len(),
+        }
+    }
+}
+
+/// The one stretch of one buffer that `lines` make up, one right after another, when they do.
+fn contiguous<'a>(
+    mut lines: impl Iterator<Item = Option<(usize, &'a Bytes, std::ops::Range<usize>)>>,
+) -> Option<Bytes> {
+    let (buffer, bytes, first) = lines.next()??;
+    let mut end = first.end;
+    for line in lines {
+        let (b, _, range) = line?;
+        if b != buffer || range.start != end {
+            return None;
+        }
+        end = range.end;
+    }
+    Some(bytes.slice(first.start..end))
 }
 
 /// Converts a record's key or value with its side's converter.
@@ -462,8 +514,27 @@ impl Sink {
         event: &KafkaEvent,
         invocation: Invocation,
     ) -> Result<InvocationSummary, SinkError> {
+        self.run_batches(decode(event)?, invocation).await
+    }
+
+    /// [`Sink::run`] for an event read by [`read_event_json`] or deserialized as a
+    /// [`DecodedEvent`], which holds its records decoded already.
+    ///
+    /// [`read_event_json`]: crate::event::read_event_json
+    pub async fn run_decoded(
+        &self,
+        event: DecodedEvent,
+        invocation: Invocation,
+    ) -> Result<InvocationSummary, SinkError> {
+        self.run_batches(event.into_batches()?, invocation).await
+    }
+
+    async fn run_batches(
+        &self,
+        batches: Vec<PartitionBatch>,
+        invocation: Invocation,
+    ) -> Result<InvocationSummary, SinkError> {
         let cfg = &*self.config;
-        let batches = decode(event)?;
         let mut summary = InvocationSummary {
             oldest_record_age_ms: batches
                 .iter()
@@ -688,6 +759,7 @@ impl Sink {
             }
         }
 
+        let rendered: Vec<Bytes> = scratch.buffers.into_iter().map(Bytes::from).collect();
         let format = &cfg.format;
         let mut puts = Vec::new();
         for file in plan_files(&placements, cfg.flush_size, cfg.file_runs()) {
@@ -705,7 +777,7 @@ impl Sink {
                 }
                 .to_string())
             } else {
-                self.encode_file(batch, &file, &kept, &values, &scratch.rendered, &key)
+                self.encode_file(batch, &file, &kept, &values, &rendered, &key)
             };
             match encoded {
                 Ok(objects) => puts.extend(objects),
@@ -740,15 +812,15 @@ impl Sink {
         file: &FilePlan,
         kept: &[usize],
         values: &[Placed],
-        rendered: &[u8],
+        rendered: &[Bytes],
         key: &str,
     ) -> Result<Vec<(ObjectPut, ObjectKind)>, String> {
         let cfg = &*self.config;
-        let object = |key: String, body: Vec<u8>, format: &Format, kind| {
+        let object = |key: String, body: Bytes, format: &Format, kind| {
             (
                 ObjectPut {
                     key,
-                    body: Bytes::from(body),
+                    body,
                     content_type: format.content_type(),
                     tagged: kind == ObjectKind::Data,
                     start_offset: file.start_offset,
@@ -782,20 +854,36 @@ impl Sink {
                     batch.records[kept[i]].value.as_deref(),
                 )
             };
+            let line = |i: usize| {
+                let r = values[i].rendered.as_ref()?;
+                Some((r.buffer, rendered.get(r.buffer)?, r.range.clone()))
+            };
             let body = match &cfg.format {
-                // Records that took the DOM path hold their whole value; the others, only
-                // their rendered line.
-                Format::Json(json) => json.encode_lines(file.records.iter().map(|&i| {
-                    match values[i].rendered.clone().and_then(|r| rendered.get(r)) {
-                        Some(line) => JsonLine::Rendered(line),
-                        None => JsonLine::Record(record(i)),
-                    }
-                })),
-                format => {
-                    let data: Vec<EncodeRecord<'_>> =
-                        file.records.iter().map(|&i| record(i)).collect();
-                    format.encode(&data, key)
+                // Every line rendered, one after another in one buffer: the file is that
+                // stretch of it.
+                Format::Json(json) if !json.compressed() => {
+                    contiguous(file.records.iter().map(|&i| line(i))).map(Ok)
                 }
+                _ => None,
+            };
+            let body = match body {
+                Some(body) => body,
+                None => match &cfg.format {
+                    // Records that took the DOM path hold their whole value; the others,
+                    // only their rendered line.
+                    Format::Json(json) => {
+                        json.encode_lines(file.records.iter().map(|&i| match line(i) {
+                            Some((_, buffer, range)) => JsonLine::Rendered(&buffer[range]),
+                            None => JsonLine::Record(record(i)),
+                        }))
+                    }
+                    format => {
+                        let data: Vec<EncodeRecord<'_>> =
+                            file.records.iter().map(|&i| record(i)).collect();
+                        format.encode(&data, key)
+                    }
+                }
+                .map(Bytes::from),
             }
             .map_err(|error| format!("encoding {key}: {error}"))?;
             out.push(object(key.to_owned(), body, &cfg.format, ObjectKind::Data));
@@ -865,6 +953,7 @@ impl Sink {
                 .collect();
             let body = format
                 .encode(&records, &sidecar_key)
+                .map(Bytes::from)
                 .map_err(|error| format!("encoding {sidecar_key}: {error}"))?;
             let kind = if tombstones && kind == ObjectKind::Keys {
                 ObjectKind::Tombstones
@@ -877,7 +966,8 @@ impl Sink {
     }
 
     /// [`Sink::place`] for a value on the schemaless JSON path (see [`schemaless_fields`]):
-    /// the value is rendered into `scratch.rendered` and only `fields` are kept as a value.
+    /// the value is rendered into the buffer of its path in `scratch` and only `fields` are
+    /// kept as a value.
     /// `None` when the record must take [`Sink::place`] instead: a null value, or anything
     /// the DOM path would report (bad JSON, a repeated key, a partitioner error, a key that
     /// does not convert), so that it reports it in its own words.
@@ -890,32 +980,10 @@ impl Sink {
         scratch: &mut Scratch,
         schemas: &BatchSchemas,
     ) -> Option<(Placement, Placed)> {
-        let start = scratch.rendered.len();
-        let placed = self.render_and_partition(batch, record, now_ms, fields, scratch, schemas);
-        if placed.is_none() {
-            scratch.rendered.truncate(start);
-        }
-        placed
-    }
-
-    /// The work of [`Sink::place_schemaless`], which undoes a partial rendering when this
-    /// gives `None`.
-    fn render_and_partition(
-        &self,
-        batch: &PartitionBatch,
-        record: &SinkRecord,
-        now_ms: i64,
-        fields: &[String],
-        scratch: &mut Scratch,
-        schemas: &BatchSchemas,
-    ) -> Option<(Placement, Placed)> {
         let cfg = &*self.config;
         let text = record.value.as_deref()?;
-        let start = scratch.rendered.len();
-        let data = match scratch
-            .renderer
-            .render(text, fields, &mut scratch.rendered)?
-        {
+        scratch.line.clear();
+        let data = match scratch.renderer.render(text, fields, &mut scratch.line)? {
             RenderedValue::Object(map) => Value::Object(map),
             RenderedValue::Other => Value::Null,
         };
@@ -943,6 +1011,7 @@ impl Sink {
             (Some(r), Some(t)) => Some(t.div_euclid(r)),
             _ => None,
         };
+        let line = scratch.keep_line(&path);
         Some((
             Placement {
                 offset: record.offset,
@@ -956,7 +1025,7 @@ impl Sink {
                 key,
                 headers: placed_headers(cfg, None, record),
                 tombstone: false,
-                rendered: Some(start..scratch.rendered.len()),
+                rendered: Some(line),
             },
         ))
     }

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use clap::{Parser, Subcommand};
 use kafka_s3_sink::config::{self, Config, StorageTarget};
-use kafka_s3_sink::event::KafkaEvent;
+use kafka_s3_sink::event::DecodedEvent;
 use kafka_s3_sink::handler::Invocation;
 use kafka_s3_sink::storage::{LocalStore, ObjectStore, S3Store};
 use kafka_s3_sink::{Sink, metrics, replay};
@@ -406,7 +406,7 @@ async fn serve_lambda() -> Result<(), lambda_runtime::Error> {
         std::env::var("AWS_LAMBDA_FUNCTION_NAME").unwrap_or_else(|_| "kafka-s3-sink".to_owned());
     let partial = config.partial_batch_response;
     let sink = Arc::new(Sink::new(config, store));
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<KafkaEvent>| {
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<DecodedEvent>| {
         let sink = sink.clone();
         let function = function.clone();
         async move {
@@ -422,9 +422,9 @@ async fn serve_lambda() -> Result<(), lambda_runtime::Error> {
                 now_ms: now,
                 deadline: Some(Instant::now() + Duration::from_millis(remaining)),
             };
-            // The runtime reads the payload straight into the event type; `run` rejects an
-            // event whose source is not Kafka.
-            match sink.run(&event.payload, invocation).await {
+            // The runtime reads the payload straight into decoded records; `run_decoded`
+            // rejects an event whose source is not Kafka.
+            match sink.run_decoded(event.payload, invocation).await {
                 Ok(summary) => {
                     println!("{}", metrics::emf_line(&summary, &function, now));
                     tracing::info!(

@@ -15,8 +15,8 @@ use std::time::Duration;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::Value;
 
-use crate::event::{DecodeError, KafkaEvent, parse_event_json, parse_event_value};
-use crate::handler::{InvocationSummary, Sink, SinkError};
+use crate::event::{DecodeError, DecodedEvent, KafkaEvent, parse_event_value, read_event_json};
+use crate::handler::{Invocation, InvocationSummary, Sink, SinkError};
 
 /// The argument that names standard input.
 pub const STDIN_ARG: &str = "-";
@@ -260,15 +260,16 @@ async fn run_inputs(
                     path: path.clone(),
                     error,
                 })?;
-                let event = parse_event_json(&bytes).map_err(|error| ReplayError::Event {
+                // Read straight into decoded records, as the Lambda runtime reads its body.
+                let event = read_event_json(&bytes).map_err(|error| ReplayError::Event {
                     label: label.clone(),
                     error,
                 })?;
                 progress.read(bytes.len());
-                // The text is not needed once parsed, as in Lambda, where the runtime drops
+                // The text is not needed once read, as in Lambda, where the runtime drops
                 // the body.
                 drop(bytes);
-                let summary = invoke(sink, &event, &label, now_ms()).await?;
+                let summary = invoke_decoded(sink, event, &label, now_ms()).await?;
                 progress.invocation(&summary, true);
                 if write_summary(out, progress, &summary, &label)? == Outcome::OutputClosed {
                     return Ok(Outcome::OutputClosed);
@@ -340,6 +341,25 @@ async fn invoke(
     now_ms: i64,
 ) -> Result<InvocationSummary, ReplayError> {
     sink.handle(event, now_ms)
+        .await
+        .map_err(|error| ReplayError::Handler {
+            label: label.to_owned(),
+            retryable: error.is_retryable(),
+            error: Box::new(error),
+        })
+}
+
+async fn invoke_decoded(
+    sink: &Sink,
+    event: DecodedEvent,
+    label: &str,
+    now_ms: i64,
+) -> Result<InvocationSummary, ReplayError> {
+    let invocation = Invocation {
+        now_ms,
+        deadline: None,
+    };
+    sink.run_decoded(event, invocation)
         .await
         .map_err(|error| ReplayError::Handler {
             label: label.to_owned(),

@@ -128,8 +128,9 @@ impl JsonFormat {
 }
 
 impl JsonFormat {
-    /// Encodes a file whose records are each either rendered by [`SchemalessRenderer`] or
-    /// a record to encode as [`JsonFormat::encode`] does, each line followed by `\n`.
+    /// Encodes a file whose records are each either rendered by [`SchemalessRenderer`] (a
+    /// line with its `\n`) or a record to encode as [`JsonFormat::encode`] does, each line
+    /// followed by `\n`.
     pub fn encode_lines<'a>(
         &self,
         lines: impl Iterator<Item = JsonLine<'a>>,
@@ -141,10 +142,7 @@ impl JsonFormat {
         let mut plain = Vec::new();
         for line in lines {
             match line {
-                JsonLine::Rendered(v) => {
-                    plain.extend_from_slice(v);
-                    plain.push(b'\n');
-                }
+                JsonLine::Rendered(v) => plain.extend_from_slice(v),
                 JsonLine::Record(r) => {
                     plain.extend_from_slice(&plain_format.encode(std::slice::from_ref(&r))?)
                 }
@@ -154,7 +152,7 @@ impl JsonFormat {
     }
 }
 
-/// One line of a JSON file: a value already rendered, or a record to encode.
+/// One line of a JSON file: a value already rendered (with its `\n`), or a record to encode.
 pub enum JsonLine<'a> {
     Rendered(&'a [u8]),
     Record(EncodeRecord<'a>),

@@ -77,15 +77,24 @@ impl ObjectStore for LocalStore {
             .map(|f| f.to_string_lossy().into_owned())
             .unwrap_or_default();
         let tmp = dir.join(format!(".{file_name}.{}.{n}.tmp", std::process::id()));
-        tokio::fs::create_dir_all(&dir).await.map_err(&io)?;
-        if let Err(e) = tokio::fs::write(&tmp, &object.body).await {
-            let _ = tokio::fs::remove_file(&tmp).await;
-            return Err(io(e));
-        }
-        if let Err(e) = tokio::fs::rename(&tmp, &path).await {
-            let _ = tokio::fs::remove_file(&tmp).await;
-            return Err(io(e));
-        }
+        // One blocking task per object, writing the body it shares: `tokio::fs::write` would
+        // copy every body and take a blocking thread for each of its three steps.
+        let body = object.body.clone();
+        let written = tokio::task::spawn_blocking(move || {
+            std::fs::create_dir_all(&dir)?;
+            if let Err(e) = std::fs::write(&tmp, &body) {
+                let _ = std::fs::remove_file(&tmp);
+                return Err(e);
+            }
+            if let Err(e) = std::fs::rename(&tmp, &path) {
+                let _ = std::fs::remove_file(&tmp);
+                return Err(e);
+            }
+            Ok(())
+        })
+        .await
+        .unwrap_or_else(|join| Err(std::io::Error::other(join)));
+        written.map_err(io)?;
         Ok(())
     }
 

@@ -1,0 +1,491 @@
+//! Events read straight into partition batches.
+//!
+//! [`KafkaEvent`] holds every key and value as base64 text, and every header as a map of its
+//! own; [`decode`] then copies each into its decoded form. For the 6.5 MB batch of the
+//! benchmarks that is some 40,000 allocations and the whole event held twice, text and
+//! bytes. [`DecodedEvent`] is read from the event text by the same rules, field for field
+//! (the record fields go through a derived struct of the same shape, borrowing the text),
+//! and decodes each record as it is read, so only the decoded bytes are kept.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::fmt;
+
+use serde::de::{DeserializeSeed, Error as _, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::{Deserialize, Deserializer};
+
+use super::{
+    DecodeError, Header, PartitionBatch, RecordFields, RecordPosition, SchemaMetadata,
+    check_source, decode, decode_record, locate, parse_event_json,
+};
+
+/// A Lambda Kafka event read into partition batches (see the module documentation).
+///
+/// Reading it fails only where reading a [`KafkaEvent`] fails (the text is not an event of
+/// that shape); what [`decode`] would report (not a Kafka source, a bad record, a repeated
+/// offset) is kept and reported by [`DecodedEvent::into_batches`], in the same words.
+///
+/// [`KafkaEvent`]: super::KafkaEvent
+#[derive(Debug)]
+pub struct DecodedEvent {
+    source: Option<String>,
+    /// The first record that could not be decoded, in text order.
+    failure: Option<DecodeError>,
+    groups: Vec<PartitionBatch>,
+}
+
+impl DecodedEvent {
+    /// The records by topic-partition, each batch sorted by offset, batches sorted by topic
+    /// and partition: what [`decode`] gives for the same event.
+    pub fn into_batches(self) -> Result<Vec<PartitionBatch>, DecodeError> {
+        check_source(self.source.as_deref(), false)?;
+        if let Some(failure) = self.failure {
+            return Err(failure);
+        }
+        let mut batches = self.groups;
+        batches.sort_by(|a, b| (&a.topic, a.partition).cmp(&(&b.topic, b.partition)));
+        for batch in &mut batches {
+            // Stable, as the map-then-sort of `decode`: records of one offset keep text order.
+            batch.records.sort_by_key(|r| r.offset);
+            if let Some(pair) = batch
+                .records
+                .windows(2)
+                .find(|w| w[0].offset == w[1].offset)
+            {
+                return Err(DecodeError::DuplicateOffset {
+                    position: RecordPosition {
+                        topic: batch.topic.clone(),
+                        partition: batch.partition,
+                        offset: pair[0].offset,
+                    },
+                });
+            }
+        }
+        Ok(batches)
+    }
+}
+
+/// Reads the JSON of a Lambda Kafka event into a [`DecodedEvent`]. Errors as
+/// [`parse_event_json`]: a text that is not a Kafka event, or not an event at all, is
+/// reported here, with its words.
+pub fn read_event_json(bytes: &[u8]) -> Result<DecodedEvent, DecodeError> {
+    match serde_json::from_slice::<DecodedEvent>(bytes) {
+        Ok(event) => {
+            check_source(event.source.as_deref(), event.source.is_some())?;
+            Ok(event)
+        }
+        // The typed path words every failure; it fails too, or (for a shape this reader
+        // refuses and it does not) its event is decoded as before.
+        Err(_) => {
+            let event = parse_event_json(bytes)?;
+            Ok(match decode(&event) {
+                Ok(groups) => DecodedEvent {
+                    source: event.event_source,
+                    failure: None,
+                    groups,
+                },
+                Err(failure) => DecodedEvent {
+                    source: event.event_source,
+                    failure: Some(failure),
+                    groups: Vec::new(),
+                },
+            })
+        }
+    }
+}
+
+/// Where records go as they are read.
+#[derive(Default)]
+struct Groups {
+    batches: Vec<PartitionBatch>,
+    index: HashMap<(String, i32), usize>,
+    /// The batch of the previous record: records of a map key nearly always share one.
+    last: Option<usize>,
+    failure: Option<DecodeError>,
+}
+
+impl Groups {
+    fn push(&mut self, map_key: &str, record: RecordFields<'_>) {
+        if self.failure.is_some() {
+            // The event fails with its first bad record; the rest is only read.
+            return;
+        }
+        let (topic, partition) = match locate(map_key, &record) {
+            Ok(place) => place,
+            Err(e) => {
+                self.failure = Some(e);
+                return;
+            }
+        };
+        let decoded = match decode_record(&topic, partition, record) {
+            Ok(decoded) => decoded,
+            Err(e) => {
+                self.failure = Some(e);
+                return;
+            }
+        };
+        let at = match self.last {
+            Some(i) if self.batches[i].partition == partition && self.batches[i].topic == topic => {
+                i
+            }
+            _ => {
+                let next = self.batches.len();
+                let i = *self.index.entry((topic.clone(), partition)).or_insert(next);
+                if i == next {
+                    self.batches.push(PartitionBatch {
+                        topic,
+                        partition,
+                        records: Vec::new(),
+                    });
+                }
+                i
+            }
+        };
+        self.last = Some(at);
+        self.batches[at].records.push(decoded);
+    }
+}
+
+impl<'de> Deserialize<'de> for DecodedEvent {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_map(EventVisitor)
+    }
+}
+
+struct EventVisitor;
+
+impl<'de> Visitor<'de> for EventVisitor {
+    type Value = DecodedEvent;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a Lambda Kafka event")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<DecodedEvent, A::Error> {
+        let mut source: Option<Option<String>> = None;
+        let mut records_seen = false;
+        let mut groups = Groups::default();
+        while let Some(name) = map.next_key::<Cow<'de, str>>()? {
+            match name.as_ref() {
+                "eventSource" => {
+                    if source.is_some() {
+                        return Err(A::Error::duplicate_field("eventSource"));
+                    }
+                    source = Some(map.next_value()?);
+                }
+                // Read for their type only, as the typed event reads them.
+                "eventSourceArn" | "bootstrapServers" => {
+                    map.next_value::<Option<Cow<'de, str>>>()?;
+                }
+                "records" => {
+                    if records_seen {
+                        return Err(A::Error::duplicate_field("records"));
+                    }
+                    records_seen = true;
+                    map.next_value_seed(RecordsSeed(&mut groups))?;
+                }
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(DecodedEvent {
+            source: source.flatten(),
+            failure: groups.failure,
+            groups: groups.batches,
+        })
+    }
+}
+
+/// `records`: `null` or a map of `"topic-partition"` to arrays of records.
+struct RecordsSeed<'g>(&'g mut Groups);
+
+impl<'de> DeserializeSeed<'de> for RecordsSeed<'_> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_option(self)
+    }
+}
+
+impl<'de> Visitor<'de> for RecordsSeed<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a map of topic-partitions to records")
+    }
+
+    fn visit_none<E: serde::de::Error>(self) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_unit<E: serde::de::Error>(self) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_map(self)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(map_key) = map.next_key::<Cow<'de, str>>()? {
+            map.next_value_seed(RecordList {
+                map_key: &map_key,
+                groups: &mut *self.0,
+            })?;
+        }
+        Ok(())
+    }
+}
+
+/// The records under one map key.
+struct RecordList<'k, 'g> {
+    map_key: &'k str,
+    groups: &'g mut Groups,
+}
+
+impl<'de> DeserializeSeed<'de> for RecordList<'_, '_> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for RecordList<'_, '_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an array of records")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while let Some(record) = seq.next_element::<TextRecord<'de>>()? {
+            let fields = RecordFields {
+                topic: record.topic.as_deref(),
+                partition: record.partition,
+                offset: record.offset,
+                timestamp: record.timestamp.as_ref(),
+                timestamp_type: record.timestamp_type.as_deref(),
+                key: record.key.as_deref(),
+                value: record.value.as_deref(),
+                headers: record.headers.0,
+                key_schema_metadata: record.key_schema_metadata,
+                value_schema_metadata: record.value_schema_metadata,
+            };
+            self.groups.push(self.map_key, fields);
+        }
+        Ok(())
+    }
+}
+
+/// One record as [`KafkaRecord`](super::KafkaRecord) reads it, its strings borrowed from the
+/// event text where they hold no escapes (base64 never does).
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct TextRecord<'a> {
+    #[serde(default, borrow)]
+    topic: Option<Cow<'a, str>>,
+    partition: i64,
+    offset: i64,
+    #[serde(default)]
+    timestamp: Option<serde_json::Number>,
+    #[serde(default, borrow)]
+    timestamp_type: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    key: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    value: Option<Cow<'a, str>>,
+    #[serde(default)]
+    headers: Headers,
+    #[serde(default)]
+    key_schema_metadata: Option<SchemaMetadata>,
+    #[serde(default)]
+    value_schema_metadata: Option<SchemaMetadata>,
+}
+
+/// `headers`: `null` or an array of objects of header names to arrays of signed bytes, read
+/// into [`Header`]s as [`decode`] turns them: within one object the names sorted, a repeated
+/// name keeping its last value (as the object's map does).
+#[derive(Default)]
+struct Headers(Vec<Header>);
+
+impl<'de> Deserialize<'de> for Headers {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_option(HeadersVisitor)
+    }
+}
+
+struct HeadersVisitor;
+
+impl<'de> Visitor<'de> for HeadersVisitor {
+    type Value = Headers;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an array of header objects")
+    }
+
+    fn visit_none<E: serde::de::Error>(self) -> Result<Headers, E> {
+        Ok(Headers::default())
+    }
+
+    fn visit_unit<E: serde::de::Error>(self) -> Result<Headers, E> {
+        Ok(Headers::default())
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Headers, D::Error> {
+        d.deserialize_seq(self)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Headers, A::Error> {
+        let mut headers = Vec::new();
+        while let Some(HeaderObject(mut entry)) = seq.next_element()? {
+            // Sorted by name, stably: of a repeated name the last read stays.
+            entry.sort_by(|a, b| a.name.cmp(&b.name));
+            let mut kept: Vec<Header> = Vec::with_capacity(entry.len());
+            for header in entry {
+                match kept.last_mut() {
+                    Some(last) if last.name == header.name => *last = header,
+                    _ => kept.push(header),
+                }
+            }
+            headers.extend(kept);
+        }
+        Ok(Headers(headers))
+    }
+}
+
+/// One object of `headers`.
+struct HeaderObject(Vec<Header>);
+
+impl<'de> Deserialize<'de> for HeaderObject {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_map(HeaderObjectVisitor)
+    }
+}
+
+struct HeaderObjectVisitor;
+
+impl<'de> Visitor<'de> for HeaderObjectVisitor {
+    type Value = HeaderObject;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a map of header names to arrays of signed bytes")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<HeaderObject, A::Error> {
+        let mut entry = Vec::new();
+        while let Some(name) = map.next_key::<String>()? {
+            let bytes: Vec<i8> = map.next_value()?;
+            entry.push(Header {
+                name,
+                value: bytes.into_iter().map(|b| b as u8).collect(),
+            });
+        }
+        Ok(HeaderObject(entry))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What the typed path gives: `parse_event_json` then `decode`, errors of either.
+    fn typed(text: &str) -> Result<Vec<PartitionBatch>, DecodeError> {
+        decode(&parse_event_json(text.as_bytes())?)
+    }
+
+    fn read(text: &str) -> Result<Vec<PartitionBatch>, DecodeError> {
+        read_event_json(text.as_bytes())?.into_batches()
+    }
+
+    fn event(records: &str) -> String {
+        format!(r#"{{"eventSource":"aws:kafka","eventSourceArn":"arn","records":{records}}}"#)
+    }
+
+    #[test]
+    fn every_shipped_event_reads_as_the_typed_path_decodes_it() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("events");
+        let mut n = 0;
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "json") {
+                let text = std::fs::read_to_string(&path).unwrap();
+                let expected = typed(&text);
+                assert!(expected.is_ok(), "{}", path.display());
+                assert_eq!(read(&text), expected, "{}", path.display());
+                n += 1;
+            }
+        }
+        assert!(n >= 5, "only {n} events found");
+    }
+
+    #[test]
+    fn edge_cases_read_as_the_typed_path_decodes_them() {
+        let cases = [
+            // Several partitions under several keys, out of order, topic from the map key,
+            // escapes in base64 text, headers null, absent, several names and a repeat.
+            event(
+                r#"{"b-1":[{"partition":1,"offset":5,"timestamp":1,"key":"a\/8=","value":"eA==","headers":null},
+                          {"topic":"b","partition":1,"offset":2,"timestamp":-1,"value":null}],
+                   "a-0":[{"topic":"a","partition":0,"offset":9,"timestamp":7,"timestampType":"LOG_APPEND_TIME",
+                           "headers":[{"z":[1],"y":[-1,2]},{"x":[3]}]}],
+                   "b-0":[{"topic":"b","partition":0,"offset":1,"timestampType":"NO_TIMESTAMP_TYPE","unknown":{"n":1},
+                           "valueSchemaMetadata":{"dataFormat":"AVRO","schemaId":"3"}}]}"#,
+            ),
+            event("null"),
+            event("{}"),
+            r#"{"eventSource":"SelfManagedKafka","records":{"t-0":[]}}"#.to_owned(),
+            // Data errors, reported in the typed path's words.
+            event(r#"{"t-0":[{"topic":"t","partition":0,"offset":1,"value":"!!"}]}"#),
+            event(r#"{"t-0":[{"topic":"t","partition":0,"offset":1,"key":"eA="}]}"#),
+            event(r#"{"t-0":[{"topic":"t","partition":0,"offset":1,"timestamp":1.5}]}"#),
+            event(r#"{"t-0":[{"topic":"t","partition":0,"offset":1,"timestampType":"LATER"}]}"#),
+            event(r#"{"t-0":[{"topic":"t","partition":-2,"offset":1}]}"#),
+            event(r#"{"t-0":[{"topic":"t","partition":0,"offset":-1}]}"#),
+            event(r#"{"0":[{"partition":0,"offset":1}]}"#),
+            event(r#"{"t-0":[{"topic":"a/b","partition":0,"offset":1}]}"#),
+            event(
+                r#"{"t-0":[{"topic":"t","partition":0,"offset":1},{"topic":"t","partition":0,"offset":1}]}"#,
+            ),
+            // Not a Kafka event.
+            r#"{"eventSource":"aws:sqs","records":{}}"#.to_owned(),
+            r#"{"records":{}}"#.to_owned(),
+        ];
+        // Not an event of this shape: the reader leaves it to the typed path, which words
+        // the error (or, for a repeated field, reads the text as a map, the last one kept).
+        let refused = [
+            r#"{"eventSource":7,"records":{}}"#.to_owned(),
+            r#"{"eventSource":"aws:kafka","records":[]}"#.to_owned(),
+            event(r#"{"t-0":[{"topic":"t","offset":1}]}"#),
+            event(r#"{"t-0":[{"topic":"t","partition":0,"offset":1,"headers":[{"h":[200]}]}]}"#),
+            event(r#"{"t-0":[{"topic":"t","partition":0,"offset":1,"offset":2}]}"#),
+            r#"{"eventSource":"aws:kafka","records":{"#.to_owned(),
+            "[]".to_owned(),
+        ];
+        for text in &cases {
+            assert!(
+                serde_json::from_slice::<DecodedEvent>(text.as_bytes()).is_ok(),
+                "{text}"
+            );
+            assert_eq!(read(text), typed(text), "{text}");
+        }
+        for text in &refused {
+            assert!(
+                serde_json::from_slice::<DecodedEvent>(text.as_bytes()).is_err(),
+                "{text}"
+            );
+            assert_eq!(read(text), typed(text), "{text}");
+        }
+    }
+
+    #[test]
+    fn a_repeated_header_name_keeps_its_last_value_as_the_typed_path() {
+        let text = event(
+            r#"{"t-0":[{"topic":"t","partition":0,"offset":1,"headers":[{"h":[1],"h":[2]}]}]}"#,
+        );
+        let batches = read(&text).unwrap();
+        assert_eq!(batches, typed(&text).unwrap());
+        assert_eq!(batches[0].records[0].headers[0].value, vec![2]);
+    }
+}
