@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The sink beside the floor and beside Python handlers doing the same job, as whole processes.
 
-Generates the 10,000-record event of `benches/handler.rs` (byte for byte), checks that the
+Generates the 10,000-record event of `benches/common/orders.rs` (byte for byte), checks that the
 Python handlers' output equals the sink's (JSON byte-identical, Parquet value-identical),
 then runs every command several times, interleaved, and prints medians of wall time and peak
 RSS, the ratios the performance goals are stated in, the binary's size and the time from
@@ -41,8 +41,10 @@ GOALS = [
 ]
 
 
-def event_json():
-    """The event `benches/handler.rs` builds, byte for byte."""
+def event_json(first_offset=0):
+    """The event `benches/common/orders.rs` builds, byte for byte (with the default
+    `first_offset`); each partition's offsets run from `first_offset` (`benches/scale.py`
+    gives each copy its own)."""
     parts = [[] for _ in range(4)]
     for i in range(RECORDS):
         day = 1 + i % 7
@@ -54,7 +56,7 @@ def event_json():
         )
         p = i % 4
         parts[p].append(
-            f'{{"topic":"orders","partition":{p},"offset":{i // 4},"timestamp":{1_696_122_000_000 + i * 1000},'
+            f'{{"topic":"orders","partition":{p},"offset":{first_offset + i // 4},"timestamp":{1_696_122_000_000 + i * 1000},'
             f'"timestampType":"CREATE_TIME","key":"{base64.b64encode(str(i).encode()).decode()}",'
             f'"value":"{base64.b64encode(value.encode()).decode()}","headers":[{{"source":[111,114,100]}}]}}'
         )

@@ -4,8 +4,6 @@
 use std::hint::black_box;
 use std::sync::Arc;
 
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use kafka_s3_sink::config::RawConfig;
 use kafka_s3_sink::event::KafkaEvent;
@@ -15,47 +13,12 @@ use kafka_s3_sink::{Config, Sink};
 
 #[path = "common/floor.rs"]
 mod floor;
+#[path = "common/orders.rs"]
+mod orders;
 
 // The binary's allocator (`src/main.rs`), for the sink and the floor alike.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
-const RECORDS: usize = 10_000;
-
-/// An MSK event with `RECORDS` order records over 4 partitions and 7 days.
-fn event_json() -> String {
-    let mut parts: Vec<Vec<String>> = vec![Vec::new(); 4];
-    for i in 0..RECORDS {
-        let day = 1 + (i % 7);
-        let value = format!(
-            r#"{{"order_id":"{i}","customer_id":"{}","book_id":"{}","quantity":{},"price":{}.99,"dt":"2023-10-{day:02}","shipping":{{"city":"Seoul","street":"Teheran-ro {}","zip":"06{:03}"}},"note":"{}"}}"#,
-            100_000 + i * 7 % 9973,
-            400 + i % 50,
-            1 + i % 5,
-            i % 90,
-            i % 500,
-            i % 1000,
-            "x".repeat(180)
-        );
-        let p = i % 4;
-        let offset = i / 4;
-        parts[p].push(format!(
-            r#"{{"topic":"orders","partition":{p},"offset":{offset},"timestamp":{},"timestampType":"CREATE_TIME","key":"{}","value":"{}","headers":[{{"source":[111,114,100]}}]}}"#,
-            1_696_122_000_000i64 + i as i64 * 1000,
-            STANDARD.encode(i.to_string()),
-            STANDARD.encode(value)
-        ));
-    }
-    let groups: Vec<String> = parts
-        .iter()
-        .enumerate()
-        .map(|(p, recs)| format!(r#""orders-{p}":[{}]"#, recs.join(",")))
-        .collect();
-    format!(
-        r#"{{"eventSource":"aws:kafka","eventSourceArn":"arn:aws:kafka:ap-northeast-2:123456789012:cluster/bench/1","records":{{{}}}}}"#,
-        groups.join(",")
-    )
-}
 
 fn sink(pairs: &[(&str, &str)], dir: &std::path::Path) -> Sink {
     let config =
@@ -64,7 +27,7 @@ fn sink(pairs: &[(&str, &str)], dir: &std::path::Path) -> Sink {
 }
 
 fn bench(c: &mut Criterion) {
-    let json = event_json();
+    let json = orders::event_json();
     let event: KafkaEvent = parse_event_json(json.as_bytes()).expect("event parses");
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -98,7 +61,11 @@ fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("handler_10k_records");
     group.sample_size(20);
     group.throughput(Throughput::Bytes(json.len() as u64));
-    eprintln!("event JSON: {} bytes, {RECORDS} records", json.len());
+    eprintln!(
+        "event JSON: {} bytes, {} records",
+        json.len(),
+        orders::RECORDS
+    );
     group.bench_function("parse_event_json", |b| {
         b.iter(|| parse_event_json(black_box(json.as_bytes())).expect("parses"))
     });

@@ -21,11 +21,16 @@
 //! Faults can be injected into `UploadPart` (an error response or a delay), and writes that
 //! carry tags can be refused with `AccessDenied`, as a bucket policy denying
 //! `s3:PutObjectTagging` refuses them on AWS.
+//!
+//! [`S3Server::start_with`] can also hold every response for a fixed time, a stand-in for the
+//! round trip to S3 in a region (`benches/upload.rs` uses it).
 
 #![allow(dead_code)]
 
 use std::collections::{BTreeMap, HashMap};
+use std::future::Future;
 use std::path::{Path, PathBuf};
+use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -39,7 +44,7 @@ use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto::Builder as ConnBuilder;
 use s3s::auth::{S3Auth, SecretKey};
 use s3s::dto::*;
-use s3s::service::S3ServiceBuilder;
+use s3s::service::{S3Service, S3ServiceBuilder};
 use s3s::{S3, S3Error, S3ErrorCode, S3Request, S3Response, S3Result, s3_error};
 use s3s_fs::FileSystem;
 use tempfile::TempDir;
@@ -66,7 +71,16 @@ impl S3Server {
     /// Starts a server on a fresh port of 127.0.0.1 with an empty root and no buckets.
     /// Must be called inside a tokio runtime; the server runs on it.
     pub async fn start() -> S3Server {
-        let root = tempfile::tempdir().expect("create the server's root directory");
+        S3Server::start_with(Options::default()).await
+    }
+
+    /// [`S3Server::start`] with [`Options`].
+    pub async fn start_with(options: Options) -> S3Server {
+        let root = match &options.root_parent {
+            Some(parent) => tempfile::tempdir_in(parent),
+            None => tempfile::tempdir(),
+        }
+        .expect("create the server's root directory");
         let state = Arc::new(State::default());
         let fs = FileSystem::new(root.path()).expect("open s3s-fs root");
         let emulated = Emulated {
@@ -77,7 +91,10 @@ impl S3Server {
         let service = {
             let mut builder = S3ServiceBuilder::new(emulated);
             builder.set_auth(DummyAuth);
-            builder.build()
+            Delayed {
+                inner: builder.build(),
+                latency: options.latency,
+            }
         };
         let listener = TcpListener::bind("127.0.0.1:0")
             .await
@@ -181,6 +198,45 @@ impl S3Server {
 impl Drop for S3Server {
     fn drop(&mut self) {
         self.accept.abort();
+    }
+}
+
+/// How [`S3Server::start_with`] sets a server up; the default is [`S3Server::start`]'s.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Held before every response is sent, after the request was handled: a stand-in for the
+    /// round trip to a remote S3. Zero by default.
+    pub latency: Duration,
+    /// Where the server's root directory is made; the system's temporary directory when
+    /// `None`.
+    pub root_parent: Option<PathBuf>,
+}
+
+/// s3s's HTTP service, each response held for `latency` ([`Options::latency`]).
+#[derive(Clone)]
+struct Delayed {
+    inner: S3Service,
+    latency: Duration,
+}
+
+type ResponseFuture =
+    Pin<Box<dyn Future<Output = Result<s3s::HttpResponse, s3s::HttpError>> + Send>>;
+
+impl hyper::service::Service<hyper::Request<hyper::body::Incoming>> for Delayed {
+    type Response = s3s::HttpResponse;
+    type Error = s3s::HttpError;
+    type Future = ResponseFuture;
+
+    fn call(&self, request: hyper::Request<hyper::body::Incoming>) -> ResponseFuture {
+        let response = hyper::service::Service::call(&self.inner, request);
+        let latency = self.latency;
+        Box::pin(async move {
+            let response = response.await;
+            if !latency.is_zero() {
+                tokio::time::sleep(latency).await;
+            }
+            response
+        })
     }
 }
 
