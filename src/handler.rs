@@ -226,8 +226,8 @@ struct Placed {
     /// A tombstone written under `tombstone.encoded.partition`.
     tombstone: bool,
     /// Where the value's JSON line (with its `\n`) is among the batch's
-    /// [`Scratch::buffers`], when it took the schemaless path; `value.data` then holds only
-    /// the fields the partitioner reads.
+    /// [`Scratch::buffers`], when it took the schemaless path; `value` is then null (the
+    /// fields the partitioner read were dropped once it had placed the record).
     rendered: Option<RenderedLine>,
 }
 
@@ -250,15 +250,50 @@ struct Scratch {
     buffers: Vec<Vec<u8>>,
     /// The buffer of each partition path.
     by_path: std::collections::HashMap<String, usize>,
+    /// Bytes of the values not yet placed, a newline each: about what their lines take.
+    remaining: usize,
+    /// Capacity reserved in new buffers so far, and the most to reserve (see `keep_line`).
+    reserved: usize,
+    budget: usize,
 }
 
 impl Scratch {
+    /// A scratch for a batch of `records`.
+    fn for_batch(records: &[SinkRecord]) -> Scratch {
+        let total: usize = records
+            .iter()
+            .map(|r| r.value.as_ref().map_or(0, Vec::len) + 1)
+            .sum();
+        Scratch {
+            remaining: total,
+            budget: total.saturating_mul(4),
+            ..Scratch::default()
+        }
+    }
+
+    /// Counts `record` as placed.
+    fn placed(&mut self, record: &SinkRecord) {
+        let bytes = record.value.as_ref().map_or(0, Vec::len) + 1;
+        self.remaining = self.remaining.saturating_sub(bytes);
+    }
+
     /// Appends the rendered line, and its `\n`, to the buffer of `path`.
+    ///
+    /// A new buffer reserves room for every line still to come, so the one path of a
+    /// batch (or the first few of many) is written without regrowing and copying it;
+    /// room never written is never touched, so it costs address space, not memory. At
+    /// most four times the batch's bytes are reserved in all; later paths grow as needed.
     fn keep_line(&mut self, path: &str) -> RenderedLine {
         let buffer = match self.by_path.get(path) {
             Some(&b) => b,
             None => {
-                self.buffers.push(Vec::new());
+                let room = if self.reserved + self.remaining <= self.budget {
+                    self.remaining
+                } else {
+                    0
+                };
+                self.reserved += room;
+                self.buffers.push(Vec::with_capacity(room));
                 self.by_path.insert(path.to_owned(), self.buffers.len() - 1);
                 self.buffers.len() - 1
             }
@@ -733,7 +768,11 @@ impl Sink {
         let mut dropped = 0;
         let mut failed: Vec<(usize, String)> = Vec::new();
         let tolerate = cfg.errors_tolerance_all;
-        let mut scratch = Scratch::default();
+        let mut scratch = if self.schemaless.is_some() {
+            Scratch::for_batch(&batch.records)
+        } else {
+            Scratch::default()
+        };
         for (index, record) in batch.records.iter().enumerate() {
             let rendered = self.schemaless.as_deref().and_then(|fields| {
                 self.place_schemaless(batch, record, now_ms, fields, &mut scratch, schemas)
@@ -742,6 +781,7 @@ impl Sink {
                 Some(placed) => Ok(Some(placed)),
                 None => self.place(batch, record, now_ms, schemas, &mut fingerprints),
             };
+            scratch.placed(record);
             match placed {
                 Ok(Some((placement, placed))) => {
                     placements.push(placement);
@@ -1021,7 +1061,11 @@ impl Sink {
                 tombstone: false,
             },
             Placed {
-                value,
+                // The captured fields have done their work: the line is the value now.
+                value: Converted {
+                    data: Value::Null,
+                    schema: None,
+                },
                 key,
                 headers: placed_headers(cfg, None, record),
                 tombstone: false,
