@@ -155,10 +155,12 @@ fn threads_cpu(name: &str) -> Duration {
     total
 }
 
-/// The encode step alone, as the handler runs it for these configurations (values rendered
-/// into one buffer while records are placed, then each file's lines copied into its body by
-/// `JsonFormat::encode_lines`), on one thread: the only work the rule "a data error fails
-/// the invocation before anything is written" would let overlap the uploads.
+/// The encode step alone, at most what the handler does for these configurations (values
+/// rendered, each line with its newline, while records are placed; a file whose lines are
+/// not one stretch of a buffer has them copied into its body by `JsonFormat::encode_lines`,
+/// the others are uploaded from the buffer itself), on one thread: the only work the rule "a
+/// data error fails the invocation before anything is written" would let overlap the
+/// uploads. Timed here as the copy, for every file.
 fn encode_only(
     config: &Config,
     rendered: &[u8],
@@ -236,6 +238,7 @@ fn main() {
                 .decode(record.value.as_deref().unwrap_or_default())
                 .expect("base64"),
         );
+        rendered.push(b'\n');
         lines.push(start..rendered.len());
     }
     // The server on runtime threads of its own, so its CPU time can be told apart.
