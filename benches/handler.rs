@@ -7,7 +7,8 @@ use std::sync::Arc;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use kafka_s3_sink::config::RawConfig;
 use kafka_s3_sink::event::KafkaEvent;
-use kafka_s3_sink::event::parse_event_json;
+use kafka_s3_sink::event::{parse_event_json, read_event_json};
+use kafka_s3_sink::handler::Invocation;
 use kafka_s3_sink::storage::LocalStore;
 use kafka_s3_sink::{Config, Sink};
 
@@ -78,10 +79,34 @@ fn bench(c: &mut Criterion) {
             kafka_s3_sink::event::parse_event_value(v).expect("parses")
         })
     });
+    // The event read as the Lambda runtime and `replay` read it: straight into decoded
+    // records.
+    group.bench_function("read_event_json", |b| {
+        b.iter(|| read_event_json(black_box(json.as_bytes())).expect("reads"))
+    });
     // The least any sink must do with the event (see `common/floor.rs`), from its bytes: the
-    // sink's figure to set beside it is `parse_event_json` plus a handler benchmark.
+    // sink's figures to set beside it are the `*_from_bytes` ones.
     group.bench_function("floor", |b| {
         b.iter(|| floor::floor(black_box(json.as_bytes())))
+    });
+    let invocation = || Invocation {
+        now_ms: 0,
+        deadline: None,
+    };
+    // The whole invocation from the event's bytes, as in Lambda: read, then run.
+    group.bench_function("default_partitioner_from_bytes", |b| {
+        b.iter(|| {
+            let event = read_event_json(black_box(json.as_bytes())).expect("reads");
+            rt.block_on(default.run_decoded(event, invocation()))
+                .expect("handled")
+        })
+    });
+    group.bench_function("time_based_record_field_from_bytes", |b| {
+        b.iter(|| {
+            let event = read_event_json(black_box(json.as_bytes())).expect("reads");
+            rt.block_on(time_based.run_decoded(event, invocation()))
+                .expect("handled")
+        })
     });
     group.bench_function("default_partitioner", |b| {
         b.iter(|| {

@@ -23,7 +23,8 @@ use serde_json::{Value, json};
 use kafka_s3_sink::config::{Config, RawConfig};
 use kafka_s3_sink::convert::{Converted, Converter};
 use kafka_s3_sink::event::{
-    Header, KafkaEvent, SinkRecord, TimestampType, decode, parse_event_json, parse_event_value,
+    DecodedEvent, Header, KafkaEvent, SinkRecord, TimestampType, decode, parse_event_json,
+    parse_event_value, read_event_json,
 };
 use kafka_s3_sink::handler::ObjectKind;
 use kafka_s3_sink::partitioner::joda::{JodaPattern, Locale, Zone, parse_iso8601_millis};
@@ -297,6 +298,17 @@ pub fn check_key(key: &str, prefix: &str, delim: &str, topic: &str) {
 
 /// Raw bytes as a Lambda event: parse, decode, and handle with every fixed configuration.
 pub fn event_bytes(data: &[u8]) {
+    // The reader the Lambda runtime and `replay` use decodes as the typed path does. Of
+    // several bad records the typed path reports the first of its map's (random) order and
+    // the reader the first in the text, so errors agree on failing, not on which record.
+    match (
+        read_event_json(data).and_then(DecodedEvent::into_batches),
+        parse_event_json(data).and_then(|e| decode(&e)),
+    ) {
+        (Ok(read), Ok(typed)) => assert_eq!(read, typed, "read_event_json decodes otherwise"),
+        (Err(_), Err(_)) => {}
+        (read, typed) => panic!("read_event_json gives {read:?}, the typed path {typed:?}"),
+    }
     let Ok(event) = parse_event_json(data) else {
         return;
     };

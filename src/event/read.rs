@@ -228,7 +228,16 @@ impl<'de> Visitor<'de> for RecordsSeed<'_> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let mut seen = std::collections::HashSet::new();
         while let Some(map_key) = map.next_key::<Cow<'de, str>>()? {
+            // The typed event's map keeps the last list of a repeated key and drops the
+            // others; this reader refuses the event instead, so `read_event_json` leaves it
+            // to the typed path (and a Lambda invocation fails rather than lose records).
+            if !seen.insert(map_key.clone()) {
+                return Err(A::Error::custom(format_args!(
+                    "records: the key {map_key:?} appears twice"
+                )));
+            }
             map.next_value_seed(RecordList {
                 map_key: &map_key,
                 groups: &mut *self.0,
@@ -460,6 +469,9 @@ mod tests {
             event(r#"{"t-0":[{"topic":"t","offset":1}]}"#),
             event(r#"{"t-0":[{"topic":"t","partition":0,"offset":1,"headers":[{"h":[200]}]}]}"#),
             event(r#"{"t-0":[{"topic":"t","partition":0,"offset":1,"offset":2}]}"#),
+            event(
+                r#"{"t-0":[{"topic":"t","partition":0,"offset":1}],"t-0":[{"topic":"t","partition":0,"offset":2}]}"#,
+            ),
             r#"{"eventSource":"aws:kafka","records":{"#.to_owned(),
             "[]".to_owned(),
         ];
