@@ -36,28 +36,13 @@ fn bench(c: &mut Criterion) {
         .expect("runtime");
     let dir = tempfile::tempdir().expect("tempdir");
 
-    let default = sink(
-        &[
-            ("flush.size", "1000"),
-            ("value.converter.schemas.enable", "false"),
-        ],
-        &dir.path().join("default"),
-    );
-    let time_based = sink(
-        &[
-            ("flush.size", "1000"),
-            ("value.converter.schemas.enable", "false"),
-            ("partitioner.class", "TimeBasedPartitioner"),
-            ("timestamp.extractor", "RecordField"),
-            ("timestamp.field", "dt"),
-            ("timestamp.parser", "yyyy-MM-dd"),
-            ("path.format", "'year'=YYYY/'month'=MM/'day'=dd"),
-            ("partition.duration.ms", "86400000"),
-            ("timezone", "Asia/Seoul"),
-            ("locale", "ko_KR"),
-        ],
-        &dir.path().join("time"),
-    );
+    let default = sink(orders::BASE, &dir.path().join("default"));
+    let time_based: Vec<(&str, &str)> = orders::BASE
+        .iter()
+        .chain(orders::TIME_BASED)
+        .copied()
+        .collect();
+    let time_based = sink(&time_based, &dir.path().join("time"));
 
     let mut group = c.benchmark_group("handler_10k_records");
     group.sample_size(20);

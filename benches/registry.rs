@@ -10,15 +10,16 @@ use std::net::TcpListener;
 use std::sync::Arc;
 
 use apache_avro::types::Value as Avro;
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
 use criterion::{Criterion, criterion_group, criterion_main};
 use kafka_s3_sink::config::RawConfig;
 use kafka_s3_sink::event::{KafkaEvent, parse_event_json};
 use kafka_s3_sink::storage::LocalStore;
 use kafka_s3_sink::{Config, Sink};
 
-const RECORDS: usize = 10_000;
+// The bench event's orders, here with values as JSON text or as Avro.
+#[allow(dead_code)]
+#[path = "common/orders.rs"]
+mod orders;
 
 const SCHEMA: &str = r#"{"type":"record","name":"Order","namespace":"com.example","fields":[
 {"name":"order_id","type":"string"},{"name":"customer_id","type":"string"},
@@ -72,9 +73,11 @@ fn event(avro: bool) -> KafkaEvent {
     let writer = apache_avro::writer::datum::GenericDatumWriter::builder(&schema)
         .build()
         .expect("writer");
-    let mut parts: Vec<Vec<String>> = vec![Vec::new(); 4];
-    for i in 0..RECORDS {
-        let day = 1 + (i % 7);
+    let value = |i: usize| -> Vec<u8> {
+        if !avro {
+            return orders::order_json(i).into_bytes();
+        }
+        let day = orders::day(i);
         let fields = [
             ("order_id", Avro::String(i.to_string())),
             (
@@ -94,51 +97,21 @@ fn event(avro: bool) -> KafkaEvent {
             ),
             ("zip".into(), Avro::String(format!("06{:03}", i % 1000))),
         ]);
-        let note = "x".repeat(180);
-        let value: Vec<u8> = if avro {
-            let mut record: Vec<(String, Avro)> = fields
-                .iter()
-                .map(|(k, v)| ((*k).to_owned(), v.clone()))
-                .collect();
-            record.push(("shipping".into(), shipping));
-            record.push(("note".into(), Avro::String(note)));
-            let mut framed = vec![0, 0, 0, 0, 1];
-            framed.extend(
-                writer
-                    .write_value_to_vec(Avro::Record(record))
-                    .expect("encodes"),
-            );
-            framed
-        } else {
-            format!(
-                r#"{{"order_id":"{i}","customer_id":"{}","book_id":"{}","quantity":{},"price":{}.99,"dt":"2023-10-{day:02}","shipping":{{"city":"Seoul","street":"Teheran-ro {}","zip":"06{:03}"}},"note":"{note}"}}"#,
-                100_000 + i * 7 % 9973,
-                400 + i % 50,
-                1 + i % 5,
-                i % 90,
-                i % 500,
-                i % 1000,
-            )
-            .into_bytes()
-        };
-        let p = i % 4;
-        parts[p].push(format!(
-            r#"{{"topic":"orders","partition":{p},"offset":{},"timestamp":{},"timestampType":"CREATE_TIME","key":"{}","value":"{}","headers":[]}}"#,
-            i / 4,
-            1_696_122_000_000i64 + i as i64 * 1000,
-            STANDARD.encode(i.to_string()),
-            STANDARD.encode(value)
-        ));
-    }
-    let groups: Vec<String> = parts
-        .iter()
-        .enumerate()
-        .map(|(p, recs)| format!(r#""orders-{p}":[{}]"#, recs.join(",")))
-        .collect();
-    let json = format!(
-        r#"{{"eventSource":"aws:kafka","eventSourceArn":"arn:aws:kafka:ap-northeast-2:123456789012:cluster/bench/1","records":{{{}}}}}"#,
-        groups.join(",")
-    );
+        let mut record: Vec<(String, Avro)> = fields
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), v.clone()))
+            .collect();
+        record.push(("shipping".into(), shipping));
+        record.push(("note".into(), Avro::String("x".repeat(180))));
+        let mut framed = vec![0, 0, 0, 0, 1];
+        framed.extend(
+            writer
+                .write_value_to_vec(Avro::Record(record))
+                .expect("encodes"),
+        );
+        framed
+    };
+    let json = orders::event_json_with(value, "[]");
     parse_event_json(json.as_bytes()).expect("event parses")
 }
 
@@ -195,7 +168,7 @@ fn bench(c: &mut Criterion) {
     // Every sink runs once before timing: the Avro ones fetch and cache the schema.
     for (name, s, e) in &cases {
         let summary = rt.block_on(s.handle(e, 0)).expect("handled");
-        assert_eq!(summary.records_written, RECORDS, "{name}");
+        assert_eq!(summary.records_written, orders::RECORDS, "{name}");
     }
     let mut group = c.benchmark_group("registry_10k_records");
     group.sample_size(20);

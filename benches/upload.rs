@@ -39,22 +39,9 @@ const BUCKET: &str = "bench-bucket";
 /// The name of the server's runtime threads, whose CPU time is counted apart.
 const SERVER_THREADS: &str = "s3-server";
 
-/// The configurations of `benches/compare.py`, JSON out.
-const BASE: &[(&str, &str)] = &[
-    ("flush.size", "1000"),
-    ("value.converter.schemas.enable", "false"),
-    ("s3.bucket.name", BUCKET),
-];
-const TIME_BASED: &[(&str, &str)] = &[
-    ("partitioner.class", "TimeBasedPartitioner"),
-    ("timestamp.extractor", "RecordField"),
-    ("timestamp.field", "dt"),
-    ("timestamp.parser", "yyyy-MM-dd"),
-    ("path.format", "'year'=YYYY/'month'=MM/'day'=dd"),
-    ("partition.duration.ms", "86400000"),
-    ("timezone", "Asia/Seoul"),
-    ("locale", "ko_KR"),
-];
+/// The configurations of `benches/compare.py` (`orders::BASE`, `orders::TIME_BASED`), into
+/// the bucket of the loopback server.
+const BUCKET_PAIR: (&str, &str) = ("s3.bucket.name", BUCKET);
 
 const USAGE: &str = "usage: upload [--latency-ms MS] [--runs N] [--concurrency N,N,...]";
 
@@ -263,9 +250,10 @@ fn main() {
     // One client for every sink: a Lambda container keeps its connections across invocations.
     let client = s3_server::client(server.endpoint());
 
-    let time_based: Vec<(&str, &str)> = BASE.iter().chain(TIME_BASED).copied().collect();
+    let default: Vec<(&str, &str)> = orders::BASE.iter().copied().chain([BUCKET_PAIR]).collect();
+    let time_based: Vec<(&str, &str)> = default.iter().chain(orders::TIME_BASED).copied().collect();
     let configs: [(&'static str, &[(&str, &str)]); 2] =
-        [("default", BASE), ("time_based", &time_based)];
+        [("default", &default), ("time_based", &time_based)];
     let now_ms = 1_697_000_000_000;
     let invoke = |sink: &Sink| -> (InvocationSummary, Duration, Duration, Duration) {
         let (cpu, server_cpu) = (process_cpu(), threads_cpu(SERVER_THREADS));

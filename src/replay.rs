@@ -269,7 +269,7 @@ async fn run_inputs(
                 // The text is not needed once read, as in Lambda, where the runtime drops
                 // the body.
                 drop(bytes);
-                let summary = invoke_decoded(sink, event, &label, now_ms()).await?;
+                let summary = invoke(sink, event, &label, now_ms()).await?;
                 progress.invocation(&summary, true);
                 if write_summary(out, progress, &summary, &label)? == Outcome::OutputClosed {
                     return Ok(Outcome::OutputClosed);
@@ -321,11 +321,14 @@ pub async fn run_stream(
         index += 1;
         let label = format!("{STDIN_ARG}#{index}");
         progress.read(count.get() - before);
-        let event: KafkaEvent = parse_event_value(value).map_err(|error| ReplayError::Event {
-            label: label.clone(),
-            error,
-        })?;
-        let summary = invoke(sink, &event, &label, now_ms()).await?;
+        // Decoded, and the text of its keys and values dropped, before it runs.
+        let event = parse_event_value(value)
+            .map(|event: KafkaEvent| DecodedEvent::from_event(&event))
+            .map_err(|error| ReplayError::Event {
+                label: label.clone(),
+                error,
+            })?;
+        let summary = invoke(sink, event, &label, now_ms()).await?;
         progress.invocation(&summary, false);
         if write_summary(out, progress, &summary, &label)? == Outcome::OutputClosed {
             return Ok(Outcome::OutputClosed);
@@ -335,21 +338,6 @@ pub async fn run_stream(
 }
 
 async fn invoke(
-    sink: &Sink,
-    event: &KafkaEvent,
-    label: &str,
-    now_ms: i64,
-) -> Result<InvocationSummary, ReplayError> {
-    sink.handle(event, now_ms)
-        .await
-        .map_err(|error| ReplayError::Handler {
-            label: label.to_owned(),
-            retryable: error.is_retryable(),
-            error: Box::new(error),
-        })
-}
-
-async fn invoke_decoded(
     sink: &Sink,
     event: DecodedEvent,
     label: &str,

@@ -35,6 +35,23 @@ pub struct DecodedEvent {
 }
 
 impl DecodedEvent {
+    /// An event already read as a [`KafkaEvent`](super::KafkaEvent), decoded.
+    pub fn from_event(event: &super::KafkaEvent) -> DecodedEvent {
+        let source = event.event_source.clone();
+        match decode(event) {
+            Ok(groups) => DecodedEvent {
+                source,
+                failure: None,
+                groups,
+            },
+            Err(failure) => DecodedEvent {
+                source,
+                failure: Some(failure),
+                groups: Vec::new(),
+            },
+        }
+    }
+
     /// The records by topic-partition, each batch sorted by offset, batches sorted by topic
     /// and partition: what [`decode`] gives for the same event.
     pub fn into_batches(self) -> Result<Vec<PartitionBatch>, DecodeError> {
@@ -76,21 +93,7 @@ pub fn read_event_json(bytes: &[u8]) -> Result<DecodedEvent, DecodeError> {
         }
         // The typed path words every failure; it fails too, or (for a shape this reader
         // refuses and it does not) its event is decoded as before.
-        Err(_) => {
-            let event = parse_event_json(bytes)?;
-            Ok(match decode(&event) {
-                Ok(groups) => DecodedEvent {
-                    source: event.event_source,
-                    failure: None,
-                    groups,
-                },
-                Err(failure) => DecodedEvent {
-                    source: event.event_source,
-                    failure: Some(failure),
-                    groups: Vec::new(),
-                },
-            })
-        }
+        Err(_) => Ok(DecodedEvent::from_event(&parse_event_json(bytes)?)),
     }
 }
 
