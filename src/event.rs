@@ -264,23 +264,39 @@ pub fn decode(event: &KafkaEvent) -> Result<Vec<PartitionBatch>, DecodeError> {
             groups.entry((topic, partition)).or_default().push(decoded);
         }
     }
-    let mut batches = Vec::with_capacity(groups.len());
-    for ((topic, partition), mut records) in groups {
-        records.sort_by_key(|r| r.offset);
-        if let Some(pair) = records.windows(2).find(|w| w[0].offset == w[1].offset) {
+    finish_batches(
+        groups
+            .into_iter()
+            .map(|((topic, partition), records)| PartitionBatch {
+                topic,
+                partition,
+                records,
+            })
+            .collect(),
+    )
+}
+
+/// Partition batches in topic-partition order, each sorted by offset (stably: records of one
+/// offset keep the order they were read in), refused when an offset repeats.
+pub(crate) fn finish_batches(
+    mut batches: Vec<PartitionBatch>,
+) -> Result<Vec<PartitionBatch>, DecodeError> {
+    batches.sort_by(|a, b| (&a.topic, a.partition).cmp(&(&b.topic, b.partition)));
+    for batch in &mut batches {
+        batch.records.sort_by_key(|r| r.offset);
+        if let Some(pair) = batch
+            .records
+            .windows(2)
+            .find(|w| w[0].offset == w[1].offset)
+        {
             return Err(DecodeError::DuplicateOffset {
                 position: RecordPosition {
-                    topic,
-                    partition,
+                    topic: batch.topic.clone(),
+                    partition: batch.partition,
                     offset: pair[0].offset,
                 },
             });
         }
-        batches.push(PartitionBatch {
-            topic,
-            partition,
-            records,
-        });
     }
     Ok(batches)
 }
@@ -354,16 +370,11 @@ impl KafkaRecord {
     fn fields(&self) -> RecordFields<'_> {
         let mut headers = Vec::new();
         for entry in &self.headers {
-            // Each header object normally holds one name; sort so several names in one
-            // object come out in a stable order.
-            let mut names: Vec<(&String, &Vec<i8>)> = entry.iter().collect();
-            names.sort_by(|a, b| a.0.cmp(b.0));
-            for (name, bytes) in names {
-                headers.push(Header {
-                    name: name.clone(),
-                    value: bytes.iter().map(|b| *b as u8).collect(),
-                });
-            }
+            let entry = entry.iter().map(|(name, bytes)| Header {
+                name: name.clone(),
+                value: bytes.iter().map(|b| *b as u8).collect(),
+            });
+            push_header_object(&mut headers, entry.collect());
         }
         RecordFields {
             topic: self.topic.as_deref(),
@@ -376,6 +387,20 @@ impl KafkaRecord {
             headers,
             key_schema_metadata: self.key_schema_metadata.clone(),
             value_schema_metadata: self.value_schema_metadata.clone(),
+        }
+    }
+}
+
+/// Appends the headers of one object of a record's `headers` array: sorted by name, so
+/// several names in one object come out in a stable order, and of a name the object repeats
+/// only the last (as a map of the object keeps it).
+pub(crate) fn push_header_object(headers: &mut Vec<Header>, mut entry: Vec<Header>) {
+    entry.sort_by(|a, b| a.name.cmp(&b.name));
+    let start = headers.len();
+    for header in entry {
+        match headers[start..].last_mut() {
+            Some(last) if last.name == header.name => *last = header,
+            _ => headers.push(header),
         }
     }
 }

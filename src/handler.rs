@@ -898,32 +898,29 @@ impl Sink {
                 let r = values[i].rendered.as_ref()?;
                 Some((r.buffer, rendered.get(r.buffer)?, r.range.clone()))
             };
-            let body = match &cfg.format {
-                // Every line rendered, one after another in one buffer: the file is that
-                // stretch of it.
+            // Every line rendered, one after another in one buffer: the file is that stretch
+            // of it, uploaded as it is.
+            let stretch = match &cfg.format {
                 Format::Json(json) if !json.compressed() => {
-                    contiguous(file.records.iter().map(|&i| line(i))).map(Ok)
+                    contiguous(file.records.iter().map(|&i| line(i)))
                 }
                 _ => None,
             };
-            let body = match body {
-                Some(body) => body,
-                None => match &cfg.format {
-                    // Records that took the DOM path hold their whole value; the others,
-                    // only their rendered line.
-                    Format::Json(json) => {
-                        json.encode_lines(file.records.iter().map(|&i| match line(i) {
-                            Some((_, buffer, range)) => JsonLine::Rendered(&buffer[range]),
-                            None => JsonLine::Record(record(i)),
-                        }))
-                    }
-                    format => {
-                        let data: Vec<EncodeRecord<'_>> =
-                            file.records.iter().map(|&i| record(i)).collect();
-                        format.encode(&data, key)
-                    }
+            let body = match (stretch, &cfg.format) {
+                (Some(stretch), _) => Ok(stretch),
+                // Records that took the DOM path hold their whole value; the others, only
+                // their rendered line.
+                (None, Format::Json(json)) => json
+                    .encode_lines(file.records.iter().map(|&i| match line(i) {
+                        Some((_, buffer, range)) => JsonLine::Rendered(&buffer[range]),
+                        None => JsonLine::Record(record(i)),
+                    }))
+                    .map(Bytes::from),
+                (None, format) => {
+                    let data: Vec<EncodeRecord<'_>> =
+                        file.records.iter().map(|&i| record(i)).collect();
+                    format.encode(&data, key).map(Bytes::from)
                 }
-                .map(Bytes::from),
             }
             .map_err(|error| format!("encoding {key}: {error}"))?;
             out.push(object(key.to_owned(), body, &cfg.format, ObjectKind::Data));

@@ -15,8 +15,8 @@ use serde::de::{DeserializeSeed, Error as _, IgnoredAny, MapAccess, SeqAccess, V
 use serde::{Deserialize, Deserializer};
 
 use super::{
-    DecodeError, Header, PartitionBatch, RecordFields, RecordPosition, SchemaMetadata,
-    check_source, decode, decode_record, locate, parse_event_json,
+    DecodeError, Header, PartitionBatch, RecordFields, SchemaMetadata, check_source, decode,
+    decode_record, finish_batches, locate, parse_event_json, push_header_object,
 };
 
 /// A Lambda Kafka event read into partition batches (see the module documentation).
@@ -59,26 +59,7 @@ impl DecodedEvent {
         if let Some(failure) = self.failure {
             return Err(failure);
         }
-        let mut batches = self.groups;
-        batches.sort_by(|a, b| (&a.topic, a.partition).cmp(&(&b.topic, b.partition)));
-        for batch in &mut batches {
-            // Stable, as the map-then-sort of `decode`: records of one offset keep text order.
-            batch.records.sort_by_key(|r| r.offset);
-            if let Some(pair) = batch
-                .records
-                .windows(2)
-                .find(|w| w[0].offset == w[1].offset)
-            {
-                return Err(DecodeError::DuplicateOffset {
-                    position: RecordPosition {
-                        topic: batch.topic.clone(),
-                        partition: batch.partition,
-                        offset: pair[0].offset,
-                    },
-                });
-            }
-        }
-        Ok(batches)
+        finish_batches(self.groups)
     }
 }
 
@@ -317,8 +298,7 @@ struct TextRecord<'a> {
 }
 
 /// `headers`: `null` or an array of objects of header names to arrays of signed bytes, read
-/// into [`Header`]s as [`decode`] turns them: within one object the names sorted, a repeated
-/// name keeping its last value (as the object's map does).
+/// into [`Header`]s as [`decode`] turns them ([`push_header_object`]).
 #[derive(Default)]
 struct Headers(Vec<Header>);
 
@@ -351,17 +331,8 @@ impl<'de> Visitor<'de> for HeadersVisitor {
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Headers, A::Error> {
         let mut headers = Vec::new();
-        while let Some(HeaderObject(mut entry)) = seq.next_element()? {
-            // Sorted by name, stably: of a repeated name the last read stays.
-            entry.sort_by(|a, b| a.name.cmp(&b.name));
-            let mut kept: Vec<Header> = Vec::with_capacity(entry.len());
-            for header in entry {
-                match kept.last_mut() {
-                    Some(last) if last.name == header.name => *last = header,
-                    _ => kept.push(header),
-                }
-            }
-            headers.extend(kept);
+        while let Some(HeaderObject(entry)) = seq.next_element()? {
+            push_header_object(&mut headers, entry);
         }
         Ok(Headers(headers))
     }
