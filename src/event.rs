@@ -59,9 +59,11 @@ pub struct SinkRecord {
     pub value: Option<Vec<u8>>,
     pub headers: Vec<Header>,
     /// `keySchemaMetadata`: set when the mapping's own schema registry validated the key.
-    pub key_schema: Option<SchemaMetadata>,
+    /// Boxed, as is `value_schema`: most records carry none, and a batch of records is read
+    /// into a vector that grows by copying, 80 bytes a record less with the boxes.
+    pub key_schema: Option<Box<SchemaMetadata>>,
     /// `valueSchemaMetadata`: set when the mapping's own schema registry validated the value.
-    pub value_schema: Option<SchemaMetadata>,
+    pub value_schema: Option<Box<SchemaMetadata>>,
 }
 
 /// What the event-source mapping's schema registry (`SchemaRegistryConfig`, provisioned mode)
@@ -359,8 +361,10 @@ pub(crate) struct RecordFields<'a> {
     pub offset: i64,
     pub timestamp: Option<&'a serde_json::Number>,
     pub timestamp_type: Option<&'a str>,
-    pub key: Option<&'a str>,
-    pub value: Option<&'a str>,
+    /// Base64 text.
+    pub key: Option<&'a [u8]>,
+    /// Base64 text.
+    pub value: Option<&'a [u8]>,
     pub headers: Vec<Header>,
     pub key_schema_metadata: Option<SchemaMetadata>,
     pub value_schema_metadata: Option<SchemaMetadata>,
@@ -382,8 +386,8 @@ impl KafkaRecord {
             offset: self.offset,
             timestamp: self.timestamp.as_ref(),
             timestamp_type: self.timestamp_type.as_deref(),
-            key: self.key.as_deref(),
-            value: self.value.as_deref(),
+            key: self.key.as_deref().map(str::as_bytes),
+            value: self.value.as_deref().map(str::as_bytes),
             headers,
             key_schema_metadata: self.key_schema_metadata.clone(),
             value_schema_metadata: self.value_schema_metadata.clone(),
@@ -415,11 +419,11 @@ fn decode_record(
         partition,
         offset: record.offset,
     };
-    let b64 = |field: &'static str, text: Option<&str>| -> Result<Option<Vec<u8>>, DecodeError> {
+    let b64 = |field: &'static str, text: Option<&[u8]>| -> Result<Option<Vec<u8>>, DecodeError> {
         match text {
             None => Ok(None),
             Some(t) => STANDARD
-                .decode(t.as_bytes())
+                .decode(t)
                 .map(Some)
                 .map_err(|e| DecodeError::Base64 {
                     position: position(),
@@ -464,8 +468,8 @@ fn decode_record(
         key,
         value,
         headers: record.headers,
-        key_schema: record.key_schema_metadata,
-        value_schema: record.value_schema_metadata,
+        key_schema: record.key_schema_metadata.map(Box::new),
+        value_schema: record.value_schema_metadata.map(Box::new),
     })
 }
 
@@ -493,8 +497,8 @@ mod tests {
         let batches = decode(&e).unwrap();
         let r = &batches[0].records;
         assert_eq!(
-            r[0].value_schema,
-            Some(SchemaMetadata {
+            r[0].value_schema.as_deref(),
+            Some(&SchemaMetadata {
                 data_format: "AVRO".into(),
                 schema_id: "17".into()
             })

@@ -279,16 +279,21 @@ impl Scratch {
 
     /// Appends the rendered line, and its `\n`, to the buffer of `path`.
     ///
-    /// A new buffer reserves room for every line still to come, so the one path of a
-    /// batch (or the first few of many) is written without regrowing and copying it;
-    /// room never written is never touched, so it costs address space, not memory. At
-    /// most four times the batch's bytes are reserved in all; later paths grow as needed.
+    /// A new buffer reserves room for its share of the lines still to come, taking the
+    /// paths seen so far as sharing them equally: the one path of a batch gets room for
+    /// every line, the `k`-th of several a `k`-th of what is left. So a batch whose records
+    /// are spread over a few paths (days interleaved in offset order) writes each without
+    /// regrowing and copying it, and one whose paths follow one another reserves no more
+    /// than a path can fill. Room never written is never touched, so it costs address
+    /// space, not memory. At most four times the batch's bytes are reserved in all; later
+    /// paths grow as needed.
     fn keep_line(&mut self, path: &str) -> RenderedLine {
         let buffer = match self.by_path.get(path) {
             Some(&b) => b,
             None => {
-                let room = if self.reserved + self.remaining <= self.budget {
-                    self.remaining
+                let share = self.remaining / (self.buffers.len() + 1);
+                let room = if self.reserved + share <= self.budget {
+                    share
                 } else {
                     0
                 };
@@ -336,8 +341,8 @@ fn convert_side(
     let prefix = side.converter_key();
     // The mapping's schema metadata, when its own schema registry validated this side.
     let (bytes, meta) = match side {
-        Side::Key => (record.key.as_deref(), record.key_schema.as_ref()),
-        Side::Value => (record.value.as_deref(), record.value_schema.as_ref()),
+        Side::Key => (record.key.as_deref(), record.key_schema.as_deref()),
+        Side::Value => (record.value.as_deref(), record.value_schema.as_deref()),
     };
     match converter {
         Converter::Registry(t) => registry::convert(t, bytes, meta, side, &batch.topic, schemas),

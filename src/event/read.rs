@@ -260,13 +260,18 @@ impl<'de> Visitor<'de> for RecordList<'_, '_> {
                 offset: record.offset,
                 timestamp: record.timestamp.as_ref(),
                 timestamp_type: record.timestamp_type.as_deref(),
-                key: record.key.as_deref(),
-                value: record.value.as_deref(),
+                key: record.key.as_ref().map(|k| &*k.0),
+                value: record.value.as_ref().map(|v| &*v.0),
                 headers: record.headers.0,
                 key_schema_metadata: record.key_schema_metadata,
                 value_schema_metadata: record.value_schema_metadata,
             };
             self.groups.push(self.map_key, fields);
+            if matches!(self.groups.failure, Some(DecodeError::Base64 { .. })) {
+                // The text was read as bytes, unchecked: the typed path says whether it is
+                // bad base64 or not a JSON string of the event at all.
+                return Err(A::Error::custom("a key or value is not valid base64"));
+            }
         }
         Ok(())
     }
@@ -286,15 +291,45 @@ struct TextRecord<'a> {
     #[serde(default, borrow)]
     timestamp_type: Option<Cow<'a, str>>,
     #[serde(default, borrow)]
-    key: Option<Cow<'a, str>>,
+    key: Option<Base64Text<'a>>,
     #[serde(default, borrow)]
-    value: Option<Cow<'a, str>>,
+    value: Option<Base64Text<'a>>,
     #[serde(default)]
     headers: Headers,
     #[serde(default)]
     key_schema_metadata: Option<SchemaMetadata>,
     #[serde(default)]
     value_schema_metadata: Option<SchemaMetadata>,
+}
+
+/// A key or value: the base64 text as bytes, borrowed from the event text where it holds no
+/// escape (base64 never does). Read as bytes, it is not checked for UTF-8 on the way: base64
+/// decoding checks every byte against the alphabet, and text that fails it is read again by
+/// the typed path, which words what is wrong with it.
+struct Base64Text<'a>(Cow<'a, [u8]>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Base64Text<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_bytes(Base64TextVisitor)
+    }
+}
+
+struct Base64TextVisitor;
+
+impl<'de> Visitor<'de> for Base64TextVisitor {
+    type Value = Base64Text<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a base64 string")
+    }
+
+    fn visit_borrowed_bytes<E: serde::de::Error>(self, v: &'de [u8]) -> Result<Self::Value, E> {
+        Ok(Base64Text(Cow::Borrowed(v)))
+    }
+
+    fn visit_bytes<E: serde::de::Error>(self, v: &[u8]) -> Result<Self::Value, E> {
+        Ok(Base64Text(Cow::Owned(v.to_vec())))
+    }
 }
 
 /// `headers`: `null` or an array of objects of header names to arrays of signed bytes, read
@@ -420,8 +455,6 @@ mod tests {
             event("{}"),
             r#"{"eventSource":"SelfManagedKafka","records":{"t-0":[]}}"#.to_owned(),
             // Data errors, reported in the typed path's words.
-            event(r#"{"t-0":[{"topic":"t","partition":0,"offset":1,"value":"!!"}]}"#),
-            event(r#"{"t-0":[{"topic":"t","partition":0,"offset":1,"key":"eA="}]}"#),
             event(r#"{"t-0":[{"topic":"t","partition":0,"offset":1,"timestamp":1.5}]}"#),
             event(r#"{"t-0":[{"topic":"t","partition":0,"offset":1,"timestampType":"LATER"}]}"#),
             event(r#"{"t-0":[{"topic":"t","partition":-2,"offset":1}]}"#),
@@ -448,6 +481,17 @@ mod tests {
             ),
             r#"{"eventSource":"aws:kafka","records":{"#.to_owned(),
             "[]".to_owned(),
+            // Keys and values that are not base64 are read again by the typed path: bad
+            // symbols or padding are a data error in its words; a raw control character or
+            // a lone surrogate escape (which the bytes read let through) are not an event.
+            event(r#"{"t-0":[{"topic":"t","partition":0,"offset":1,"value":"!!"}]}"#),
+            event(r#"{"t-0":[{"topic":"t","partition":0,"offset":1,"key":"eA="}]}"#),
+            event(r#"{"t-0":[{"topic":"t","partition":0,"offset":1,"value":"\u00e9A=="}]}"#),
+            event(
+                "{\"t-0\":[{\"topic\":\"t\",\"partition\":0,\"offset\":1,\"value\":\"eA\t==\"}]}",
+            ),
+            event(r#"{"t-0":[{"topic":"t","partition":0,"offset":1,"value":"\ud800eA=="}]}"#),
+            event(r#"{"t-0":[{"topic":"t","partition":0,"offset":1,"value":7}]}"#),
         ];
         for text in &cases {
             assert!(
@@ -463,6 +507,22 @@ mod tests {
             );
             assert_eq!(read(text), typed(text), "{text}");
         }
+    }
+
+    #[test]
+    fn base64_text_that_is_not_utf8_fails_as_in_the_typed_path() {
+        let text = event(r#"{"t-0":[{"topic":"t","partition":0,"offset":1,"value":"eA=="}]}"#);
+        // `e\xff==`: a byte that is not UTF-8 inside the string.
+        let bytes: Vec<u8> = text
+            .replace("eA==", "e!==")
+            .bytes()
+            .map(|b| if b == b'!' { 0xff } else { b })
+            .collect();
+        assert!(serde_json::from_slice::<DecodedEvent>(&bytes).is_err());
+        let typed = parse_event_json(&bytes).map(|e| decode(&e));
+        let read = read_event_json(&bytes).map(DecodedEvent::into_batches);
+        assert!(typed.is_err(), "{typed:?}");
+        assert_eq!(read, typed);
     }
 
     #[test]

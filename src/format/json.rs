@@ -628,6 +628,17 @@ fn key_hash(key: &str) -> u64 {
     })
 }
 
+/// A string borrowed from the value's text, which serde_json hands over only when it holds no
+/// escape. Valid JSON text holds no unescaped `"`, `\\` or control character (serde_json
+/// refuses one), and those are all the formatter escapes, so the string is written as it is:
+/// what [`render_str`] would write, without looking at every byte for an escape again.
+fn render_unescaped_str(out: &mut Vec<u8>, s: &str) {
+    out.reserve(s.len() + 2);
+    out.push(b'"');
+    out.extend_from_slice(s.as_bytes());
+    out.push(b'"');
+}
+
 fn render_str<E: serde::de::Error>(out: &mut Vec<u8>, s: &str) -> Result<(), E> {
     serde::Serializer::serialize_str(
         &mut serde_json::Serializer::with_formatter(&mut *out, JacksonFormatter),
@@ -683,6 +694,11 @@ impl<'de> Visitor<'de> for Render<'_> {
         Ok(Some(RenderedValue::Other))
     }
 
+    fn visit_borrowed_str<E: serde::de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+        render_unescaped_str(self.out, v);
+        Ok(Some(RenderedValue::Other))
+    }
+
     fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
         self.out.extend_from_slice(b"null");
         Ok(None)
@@ -729,7 +745,10 @@ impl<'de> Visitor<'de> for Render<'_> {
                 self.out.push(b',');
             }
             first = false;
-            render_str(self.out, &key)?;
+            match &key {
+                std::borrow::Cow::Borrowed(k) => render_unescaped_str(self.out, k),
+                std::borrow::Cow::Owned(k) => render_str(self.out, k)?,
+            }
             self.out.push(b':');
             if self.capture.iter().any(|c| c.as_str() == key.as_ref()) {
                 let value: Value = map.next_value()?;

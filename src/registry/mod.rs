@@ -517,8 +517,8 @@ impl Registries {
             for batch in batches {
                 for r in &batch.records {
                     let (bytes, meta) = match side {
-                        Side::Key => (r.key.as_deref(), r.key_schema.as_ref()),
-                        Side::Value => (r.value.as_deref(), r.value_schema.as_ref()),
+                        Side::Key => (r.key.as_deref(), r.key_schema.as_deref()),
+                        Side::Value => (r.value.as_deref(), r.value_schema.as_deref()),
                     };
                     let id = match meta {
                         // Validated by the mapping's registry: the id is in the metadata.

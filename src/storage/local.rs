@@ -4,6 +4,7 @@ use std::path::{Component, Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use async_trait::async_trait;
+use tokio::sync::Semaphore;
 
 use super::{ObjectPut, ObjectStore, StoreError};
 
@@ -14,14 +15,21 @@ use super::{ObjectPut, ObjectStore, StoreError};
 pub struct LocalStore {
     root: PathBuf,
     counter: AtomicU64,
+    /// Writes in flight, at most one per core. Each write is a blocking task, and tokio starts
+    /// a thread for a blocking task when none is idle: with `lambda.upload.concurrency`
+    /// writes at once, a replay started 15 to 28 threads, each with its stack and allocator
+    /// heap, to write files that take microseconds each.
+    writers: Semaphore,
 }
 
 impl LocalStore {
     /// A store rooted at `root` (created on first write).
     pub fn new(root: impl Into<PathBuf>) -> LocalStore {
+        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
         LocalStore {
             root: root.into(),
             counter: AtomicU64::new(0),
+            writers: Semaphore::new(cores),
         }
     }
 
@@ -80,6 +88,14 @@ impl ObjectStore for LocalStore {
         // One blocking task per object, writing the body it shares: `tokio::fs::write` would
         // copy every body and take a blocking thread for each of its three steps.
         let body = object.body.clone();
+        let _writing = self
+            .writers
+            .acquire()
+            .await
+            .map_err(|closed| StoreError::Io {
+                key: object.key.clone(),
+                error: std::io::Error::other(closed),
+            })?;
         let written = tokio::task::spawn_blocking(move || {
             std::fs::create_dir_all(&dir)?;
             if let Err(e) = std::fs::write(&tmp, &body) {
