@@ -17,8 +17,8 @@ pub struct LocalStore {
     counter: AtomicU64,
     /// Writes in flight, at most one per core. Each write is a blocking task, and tokio starts
     /// a thread for a blocking task when none is idle: with `lambda.upload.concurrency`
-    /// writes at once, a time-based replay started 22 to 41 threads, each with its stack and allocator
-    /// heap, to write files that take microseconds each.
+    /// writes at once, a time-based replay started 22 to 41 threads, each with its stack
+    /// and allocator heap, to write files that take microseconds each.
     writers: Semaphore,
 }
 
