@@ -629,7 +629,7 @@ fn key_hash(key: &str) -> u64 {
 }
 
 /// A string borrowed from the value's text, which serde_json hands over only when it holds no
-/// escape. Valid JSON text holds no unescaped `"`, `\\` or control character (serde_json
+/// escape. Valid JSON text holds no unescaped `"`, `\` or control character (serde_json
 /// refuses one), and those are all the formatter escapes, so the string is written as it is:
 /// what [`render_str`] would write, without looking at every byte for an escape again.
 fn render_unescaped_str(out: &mut Vec<u8>, s: &str) {
