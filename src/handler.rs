@@ -229,6 +229,9 @@ struct Placed {
     /// [`Scratch::buffers`], when it took the schemaless path; `value` is then null (the
     /// fields the partitioner read were dropped once it had placed the record).
     rendered: Option<RenderedLine>,
+    /// Placed on the schemaless path for Parquet or Avro: `value` is null, and the value is
+    /// converted again when its file is encoded.
+    deferred: bool,
 }
 
 /// A rendered line: its buffer and its bytes in it.
@@ -448,18 +451,29 @@ pub struct Sink {
     store: Arc<dyn ObjectStore>,
     /// Schema Registry clients and their schema caches, kept for the life of the container.
     registries: Registries,
-    /// The top-level value fields the partitioner reads, when values take the schemaless
-    /// JSON path (see [`schemaless_fields`]).
-    schemaless: Option<Vec<String>>,
+    /// How values take the schemaless path, when they do (see [`schemaless_fields`]).
+    schemaless: Option<Schemaless>,
 }
 
-/// Whether record values can be rendered straight from their JSON text to the JSON lines
-/// written, without a `serde_json::Value` per record, and which top-level fields the
-/// partitioner and timestamp extractor then need: schemaless `JsonConverter` values written
-/// as JSON, with no transform and no envelope to see the whole value. A record the path cannot
-/// take exactly as the DOM path would (see [`SchemalessRenderer::render`]), or whose fields the
+/// Values on the schemaless path: placed from the few fields the partitioner reads, with no
+/// tree per record.
+struct Schemaless {
+    /// The top-level value fields the partitioner reads.
+    fields: Vec<String>,
+    /// JSON out: each value's line is kept, rendered. Parquet and Avro out: nothing of the
+    /// value is kept, and it is parsed again when its file is encoded, so a batch holds the
+    /// trees of one file at a time instead of one per record.
+    lines: bool,
+}
+
+/// Whether record values can be placed without a `serde_json::Value` per record, and which
+/// top-level fields the partitioner and timestamp extractor then need: schemaless
+/// `JsonConverter` values, with no transform and no envelope to see the whole value, written
+/// as JSON (rendered straight from their text to the lines written), Parquet or Avro (parsed
+/// again, a file at a time, when the file is encoded). A record the path cannot take exactly
+/// as the DOM path would (see [`SchemalessRenderer::render`]), or whose fields the
 /// partitioner rejects, takes the DOM path.
-fn schemaless_fields(cfg: &Config) -> Option<Vec<String>> {
+fn schemaless_fields(cfg: &Config) -> Option<Schemaless> {
     let schemaless = matches!(
         cfg.value_converter,
         Converter::Json {
@@ -470,9 +484,11 @@ fn schemaless_fields(cfg: &Config) -> Option<Vec<String>> {
     if !schemaless || !cfg.transforms.is_empty() || cfg.envelope {
         return None;
     }
-    if !matches!(cfg.format, Format::Json(_)) {
-        return None;
-    }
+    let lines = match cfg.format {
+        Format::Json(_) => true,
+        Format::Parquet(_) | Format::Avro(_) => false,
+        Format::ByteArray(_) => return None,
+    };
     let mut paths: Vec<&str> = Vec::new();
     if let Partitioner::Field(p) = &cfg.partitioner {
         paths.extend(p.fields().iter().map(String::as_str));
@@ -491,7 +507,7 @@ fn schemaless_fields(cfg: &Config) -> Option<Vec<String>> {
             }
         }
     }
-    Some(fields)
+    Some(Schemaless { fields, lines })
 }
 
 /// The files of one partition batch, encoded and ready to upload.
@@ -773,14 +789,14 @@ impl Sink {
         let mut dropped = 0;
         let mut failed: Vec<(usize, String)> = Vec::new();
         let tolerate = cfg.errors_tolerance_all;
-        let mut scratch = if self.schemaless.is_some() {
+        let mut scratch = if self.schemaless.as_ref().is_some_and(|s| s.lines) {
             Scratch::for_batch(&batch.records)
         } else {
             Scratch::default()
         };
         for (index, record) in batch.records.iter().enumerate() {
-            let rendered = self.schemaless.as_deref().and_then(|fields| {
-                self.place_schemaless(batch, record, now_ms, fields, &mut scratch, schemas)
+            let rendered = self.schemaless.as_ref().and_then(|schemaless| {
+                self.place_schemaless(batch, record, now_ms, schemaless, &mut scratch, schemas)
             });
             let placed = match rendered {
                 Some(placed) => Ok(Some(placed)),
@@ -922,8 +938,32 @@ impl Sink {
                     }))
                     .map(Bytes::from),
                 (None, format) => {
-                    let data: Vec<EncodeRecord<'_>> =
-                        file.records.iter().map(|&i| record(i)).collect();
+                    // Values placed without a tree are converted again, this file's only.
+                    let again: Vec<Option<Converted>> = file
+                        .records
+                        .iter()
+                        .map(|&i| {
+                            values[i]
+                                .deferred
+                                .then(|| self.convert_again(batch, kept[i]))
+                                .transpose()
+                        })
+                        .collect::<Result<_, _>>()?;
+                    let data: Vec<EncodeRecord<'_>> = file
+                        .records
+                        .iter()
+                        .zip(&again)
+                        .map(|(&i, again)| match again {
+                            Some(c) => encode_record(
+                                batch,
+                                kept[i],
+                                &c.data,
+                                c.schema.as_deref(),
+                                batch.records[kept[i]].value.as_deref(),
+                            ),
+                            None => record(i),
+                        })
+                        .collect();
                     format.encode(&data, key).map(Bytes::from)
                 }
             }
@@ -1007,9 +1047,34 @@ impl Sink {
         Ok(out)
     }
 
-    /// [`Sink::place`] for a value on the schemaless JSON path (see [`schemaless_fields`]):
-    /// the value is rendered into the buffer of its path in `scratch` and only `fields` are
-    /// kept as a value.
+    /// The value of the record at `index`, placed on the schemaless path without its tree
+    /// (Parquet or Avro out), converted as [`Sink::place`] converts it. It converted when it
+    /// was placed, so an error here would be a defect; it is reported, naming the record.
+    fn convert_again(&self, batch: &PartitionBatch, index: usize) -> Result<Converted, String> {
+        let record = &batch.records[index];
+        let converter = Side::Value.converter_key();
+        match self
+            .config
+            .value_converter
+            .convert(record.value.as_deref(), converter)
+        {
+            Ok(Some(converted)) => Ok(converted),
+            Ok(None) => Err(format!(
+                "{}: the value converted when placed but is null now",
+                batch.position(index)
+            )),
+            Err(error) => Err(format!(
+                "{}: {}",
+                batch.position(index),
+                RecordFailure::Convert { converter, error }
+            )),
+        }
+    }
+
+    /// [`Sink::place`] for a value on the schemaless path (see [`schemaless_fields`]): the
+    /// value is rendered, and only its fields the partitioner reads are kept as a value until
+    /// it is placed. JSON out keeps the line in the buffer of its path in `scratch`; Parquet
+    /// and Avro out keep nothing, and [`Sink::convert_again`] converts the value for its file.
     /// `None` when the record must take [`Sink::place`] instead: a null value, or anything
     /// the DOM path would report (bad JSON, a repeated key, a partitioner error, a key that
     /// does not convert), so that it reports it in its own words.
@@ -1018,14 +1083,17 @@ impl Sink {
         batch: &PartitionBatch,
         record: &SinkRecord,
         now_ms: i64,
-        fields: &[String],
+        schemaless: &Schemaless,
         scratch: &mut Scratch,
         schemas: &BatchSchemas,
     ) -> Option<(Placement, Placed)> {
         let cfg = &*self.config;
         let text = record.value.as_deref()?;
         scratch.line.clear();
-        let data = match scratch.renderer.render(text, fields, &mut scratch.line)? {
+        let rendered = scratch
+            .renderer
+            .render(text, &schemaless.fields, &mut scratch.line)?;
+        let data = match rendered {
             RenderedValue::Object(map) => Value::Object(map),
             RenderedValue::Other => Value::Null,
         };
@@ -1053,7 +1121,7 @@ impl Sink {
             (Some(r), Some(t)) => Some(t.div_euclid(r)),
             _ => None,
         };
-        let line = scratch.keep_line(&path);
+        let line = schemaless.lines.then(|| scratch.keep_line(&path));
         Some((
             Placement {
                 offset: record.offset,
@@ -1071,7 +1139,8 @@ impl Sink {
                 key,
                 headers: placed_headers(cfg, None, record),
                 tombstone: false,
-                rendered: Some(line),
+                rendered: line,
+                deferred: !schemaless.lines,
             },
         ))
     }
@@ -1143,6 +1212,7 @@ impl Sink {
                         headers: placed_headers(cfg, headers.as_deref(), record),
                         tombstone: true,
                         rendered: None,
+                        deferred: false,
                     },
                 ))),
             };
@@ -1204,6 +1274,7 @@ impl Sink {
                 headers,
                 tombstone: false,
                 rendered: None,
+                deferred: false,
             },
         )))
     }
