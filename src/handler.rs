@@ -1048,8 +1048,9 @@ impl Sink {
     }
 
     /// The value of the record at `index`, placed on the schemaless path without its tree
-    /// (Parquet or Avro out), converted as [`Sink::place`] converts it. It converted when it
-    /// was placed, so an error here would be a defect; it is reported, naming the record.
+    /// (Parquet or Avro out), converted as [`Sink::place`] converts it. The renderer took its
+    /// text when it was placed, and it takes only text the converter takes, so an error here
+    /// would be a defect; it is reported, naming the record.
     fn convert_again(&self, batch: &PartitionBatch, index: usize) -> Result<Converted, String> {
         let record = &batch.records[index];
         let converter = Side::Value.converter_key();
